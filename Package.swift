@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Bundled plugins are pinned by the sha256 in their manifests, so their bytes must not depend on
+// where the checkout lives: no debug info or build paths, no package name (SwiftPM derives it from
+// the checkout folder's name), no path-derived module hash, a fixed SONAME (gold otherwise records
+// the output path), no build id. The C plugin is then also the same in debug and release; the
+// Swift plugin's debug build differs from its release build (SwiftPM embeds the module for the
+// debugger), and the manifests pin the debug build that `swift build` and `swift test` make.
+let reproducibleC: [CSetting] = [.unsafeFlags(["-O2", "-g0", "-fvisibility=hidden"])]
+let reproducibleSwift: [SwiftSetting] = [.unsafeFlags(["-gnone", "-Xfrontend", "-disable-incremental-llvm-codegen"])]
+func reproducibleLink(soname: String) -> [LinkerSetting] {
+    [.unsafeFlags(["-Xlinker", "--strip-all", "-Xlinker", "--build-id=none", "-Xlinker", "--gc-sections",
+                   "-Xlinker", "-soname=\(soname)"])]
+}
+
+let package = Package(
+    name: "switchboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .library(name: "SwitchboardWebhook", type: .dynamic, targets: ["WebhookPlugin"]),
+        .library(name: "SwitchboardReboot", type: .dynamic, targets: ["RebootPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // libffi through pkg-config (Debian: libffi-dev).
+        .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+        // The versioned C ABI header that plugins compile against.
+        .target(name: "SwitchboardABI"),
+        // Manifests, verified loading, libffi call interfaces, discovery.
+        .target(
+            name: "PluginHost",
+            dependencies: [
+                "CFFI", "SwitchboardABI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "switchboard",
+            dependencies: [
+                "PluginHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Bundled plugins: ordinary targets under Plugins/ need an explicit path.
+        .target(
+            name: "WebhookPlugin", dependencies: ["SwitchboardABI"], path: "Plugins/Webhook", packageAccess: false,
+            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardWebhook.so")
+        ),
+        .target(
+            name: "RebootPlugin", dependencies: ["SwitchboardABI"], path: "Plugins/Reboot",
+            cSettings: reproducibleC, linkerSettings: reproducibleLink(soname: "libSwitchboardReboot.so")
+        ),
+
+        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI"]),
+    ]
+)

@@ -1,0 +1,38 @@
+/// The stable JSON shape of one plugin in `plugins list --json` and `plugins inspect --json`.
+/// Every key is always present; unknown values are `null`. Documented in the README.
+extension PluginEntry {
+    public var listing: JSONValue {
+        let manifest = self.manifest
+        let loaded = try? result.get()
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        return .object([
+            "id": text(manifest?.id),
+            "name": text(manifest?.name),
+            "kind": text(manifest?.kind.rawValue),
+            "version": text(manifest?.version),
+            "abi": manifest.map { .integer($0.abi) } ?? .null,
+            "status": .string(status),
+            "error": text(error?.description),
+            "description": text(manifest?.summary),
+            "library": text(loaded?.libraryPath ?? manifest?.library),
+            "sha256": text(loaded?.sha256 ?? manifest?.sha256),
+            "platform": text(manifest?.platform),
+            "permission": text(manifest?.permission),
+            "platforms": manifest?.platforms.map { .array($0.map(JSONValue.string)) } ?? .null,
+            "entryPoints": .array((manifest?.entryPoints ?? []).map { entry in
+                .object(["role": .string(entry.role.rawValue), "symbol": .string(entry.symbol),
+                         "signature": .string(entry.signature.description)])
+            }),
+            "config": .array((manifest?.config ?? []).map { field in
+                .object(["name": .string(field.name), "type": .string(field.type.rawValue),
+                         "default": field.defaultValue ?? .null, "secret": .bool(field.secret),
+                         "description": text(field.summary)])
+            }),
+            "source": .string(candidate.origin.rawValue),
+            "manifest": .string(candidate.manifestPath),
+        ])
+    }
+
+    /// `loaded` or `rejected`.
+    public var status: String { error == nil ? "loaded" : "rejected" }
+}

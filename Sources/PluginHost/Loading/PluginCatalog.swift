@@ -1,0 +1,80 @@
+/// Every plugin the host found, loaded or rejected, in discovery order.
+///
+/// ```swift
+/// let catalog = PluginCatalog.load(discovery.candidates)
+/// for entry in catalog.entries { print(entry.manifest?.id ?? "?", entry.status) }
+/// ```
+public struct PluginCatalog: Sendable {
+    public let entries: [PluginEntry]
+
+    /// Loads each candidate independently: one bad plugin is rejected with its reason and the
+    /// others still load. When two manifests claim one id, the later one is rejected.
+    public static func load(_ candidates: [PluginCandidate], logSink: @escaping PluginLogSink = { _ in }) -> PluginCatalog {
+        let loader = PluginLoader(logSink: logSink)
+        var claimed: [String: String] = [:]
+        var entries: [PluginEntry] = []
+        for candidate in candidates {
+            let manifest: Manifest
+            do {
+                manifest = try loader.readManifest(candidate)
+            } catch {
+                entries.append(PluginEntry(candidate: candidate, manifest: nil, result: .failure(error)))
+                continue
+            }
+            if let first = claimed[manifest.id] {
+                let error = PluginLoadError(file: candidate.manifestPath, subject: "id", problem: .duplicateID(firstManifest: first))
+                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error)))
+                continue
+            }
+            claimed[manifest.id] = candidate.manifestPath
+            do {
+                let plugin = try loader.load(manifest, from: candidate)
+                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .success(plugin)))
+            } catch {
+                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error)))
+            }
+        }
+        return PluginCatalog(entries: entries)
+    }
+
+    /// The plugins that loaded.
+    public var loaded: [LoadedPlugin] { entries.compactMap { try? $0.result.get() } }
+
+    /// The entries that were rejected.
+    public var rejected: [PluginEntry] { entries.filter { $0.error != nil } }
+
+    /// The loaded plugin with `id`, or why there is none.
+    public func plugin(id: String) throws(PluginLookupError) -> LoadedPlugin {
+        guard let entry = entries.first(where: { $0.manifest?.id == id }) else { throw .notFound(id: id) }
+        switch entry.result {
+        case .success(let plugin): return plugin
+        case .failure(let error): throw .rejected(id: id, error: error)
+        }
+    }
+}
+
+/// One discovered plugin and what became of it.
+public struct PluginEntry: Sendable {
+    public let candidate: PluginCandidate
+    /// The manifest, when it was valid (a plugin can be rejected after its manifest parsed).
+    public let manifest: Manifest?
+    public let result: Result<LoadedPlugin, PluginLoadError>
+
+    public var error: PluginLoadError? {
+        if case .failure(let error) = result { return error }
+        return nil
+    }
+}
+
+/// No usable plugin with the requested id.
+public enum PluginLookupError: Error, Equatable, CustomStringConvertible {
+    case notFound(id: String)
+    case rejected(id: String, error: PluginLoadError)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "no plugin with id '\(id)'"
+        case .rejected(let id, let error): "plugin '\(id)' was rejected: \(error)"
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import PluginHost
+
+/// Human-readable renderings of plugin entries.
+enum PluginTable {
+    /// The `plugins list` table, followed by the reason for each rejected plugin.
+    static func render(_ entries: [PluginEntry]) -> String {
+        let header = ["ID", "KIND", "VERSION", "ABI", "STATUS", "SOURCE"]
+        let rows = entries.map { entry in
+            [entry.manifest?.id ?? "-", entry.manifest?.kind.rawValue ?? "-", entry.manifest?.version ?? "-",
+             entry.manifest.map { String($0.abi) } ?? "-", entry.status, entry.candidate.origin.rawValue]
+        }
+        let lines = [header] + rows
+        let widths = header.indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
+        var text = lines.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+        let rejected = entries.compactMap(\.error)
+        if entries.isEmpty { text += "\n(no plugins found)" }
+        if !rejected.isEmpty {
+            text += "\n\nRejected:\n" + rejected.map { "  \($0)" }.joined(separator: "\n")
+        }
+        return text
+    }
+
+    /// The `plugins inspect` page for one plugin.
+    static func details(_ entry: PluginEntry) -> String {
+        var lines: [String] = []
+        func add(_ label: String, _ value: String?) {
+            if let value { lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+        }
+        let manifest = entry.manifest
+        let loaded = try? entry.result.get()
+        add("id", manifest?.id)
+        add("name", manifest?.name)
+        add("version", manifest?.version)
+        add("kind", manifest?.kind.rawValue)
+        add("abi", manifest.map { String($0.abi) })
+        add("status", entry.status)
+        add("error", entry.error?.description)
+        add("platform", manifest?.platform)
+        add("permission", manifest?.permission)
+        add("platforms", manifest?.platforms?.joined(separator: ", "))
+        add("source", entry.candidate.origin.rawValue)
+        add("manifest", entry.candidate.manifestPath)
+        add("library", loaded?.libraryPath ?? manifest?.library)
+        add("sha256", loaded?.sha256 ?? manifest?.sha256)
+        add("description", manifest?.summary)
+        if let manifest {
+            lines.append("\nEntry points:")
+            let symbolWidth = manifest.entryPoints.map(\.symbol.count).max() ?? 0
+            lines += manifest.entryPoints.map { entry in
+                "  " + entry.role.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
+                    + entry.symbol.padding(toLength: symbolWidth + 2, withPad: " ", startingAt: 0) + entry.signature.description
+            }
+            if !manifest.config.isEmpty {
+                lines.append("\nConfiguration:")
+                lines += manifest.config.map { field in
+                    let defaultText = field.defaultValue.map { " = \($0.text())" } ?? ""
+                    let secret = field.secret ? " (secret)" : ""
+                    return "  \(field.name): \(field.type.rawValue)\(defaultText)\(secret)" + (field.summary.map { "  \($0)" } ?? "")
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
