@@ -1,0 +1,186 @@
+import Foundation
+import PluginHost
+import Testing
+
+/// Manifest validation: every bad field is rejected with the file, the field and the reason.
+@Suite struct ManifestTests {
+    static let file = "plugins/example/manifest.json"
+
+    static func validManifest() -> [String: Any] {
+        var manifest = Sandbox.exampleManifest
+        manifest["sha256"] = String(repeating: "ab", count: 32)
+        return manifest
+    }
+
+    func parse(_ object: [String: Any]) throws(PluginLoadError) -> Manifest {
+        // JSONSerialization cannot fail on these literal dictionaries.
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        let json = (try? JSONValue.parse(data)) ?? .null
+        return try Manifest(json: json, file: Self.file)
+    }
+
+    func error(_ edit: (inout [String: Any]) -> Void) -> String {
+        var manifest = Self.validManifest()
+        edit(&manifest)
+        do {
+            _ = try parse(manifest)
+            return "no error"
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func validManifestParses() throws {
+        let manifest = try parse(Self.validManifest())
+        #expect(manifest.id == "example.echo")
+        #expect(manifest.kind == .platform)
+        #expect(manifest.platform == "example")
+        #expect(manifest.entryPoint(for: .renderAlert)?.signature == CSignature(returns: .int32, arguments: [.pointer, .size, .pointer]))
+        #expect(manifest.permission == nil)
+    }
+
+    @Test func bundledManifestsAreValid() throws {
+        for name in ["switchboard.webhook.json", "switchboard.reboot.json"] {
+            let path = Paths.repository + "/Manifests/" + name
+            let data = try #require(FileManager.default.contents(atPath: path))
+            let manifest = try Manifest(json: JSONValue.parse(data), file: path)
+            #expect(manifest.abi == 1)
+        }
+    }
+
+    @Test func missingField() {
+        #expect(error { $0["version"] = nil } == "\(Self.file): version: missing required field")
+        #expect(error { $0["library"] = nil } == "\(Self.file): library: missing required field")
+    }
+
+    @Test func mistypedField() {
+        #expect(error { $0["abi"] = "1" } == "\(Self.file): abi: expected integer, got string")
+        #expect(error { $0["abi"] = 1.5 } == "\(Self.file): abi: expected integer, got number")
+        #expect(error { $0["entryPoints"] = "describe" } == "\(Self.file): entryPoints: expected array, got string")
+        #expect(error { $0["name"] = ["x"] } == "\(Self.file): name: expected string, got array")
+    }
+
+    @Test func unknownKind() {
+        #expect(error { $0["kind"] = "widget" } == "\(Self.file): kind: unknown kind 'widget' (expected platform or action)")
+    }
+
+    @Test func badSemanticVersion() {
+        for version in ["1.2", "01.2.3", "1.2.3-", "v1.2.3", "1.2.3.4"] {
+            #expect(error { $0["version"] = version }
+                    == "\(Self.file): version: '\(version)' is not valid: expected a semantic version such as 1.2.3 (semver.org)")
+        }
+        #expect(error { $0["version"] = "1.0.0-rc.1+build.5" } == "no error")
+    }
+
+    @Test func unknownCType() {
+        #expect(error { $0["entryPoints"] = Self.entryPoints(renderSignature: "int32(pointer,int128,pointer)") }
+                == "\(Self.file): entryPoints[2].signature: unknown C type 'int128' (known: void, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float, double, pointer, size)")
+    }
+
+    @Test func malformedSignature() {
+        #expect(error { $0["entryPoints"] = Self.entryPoints(renderSignature: "int32 pointer") }
+                == "\(Self.file): entryPoints[2].signature: malformed signature 'int32 pointer' (expected e.g. 'int32(pointer,size,pointer)')")
+        #expect(error { $0["entryPoints"] = Self.entryPoints(renderSignature: "int32(pointer,void)") }
+                == "\(Self.file): entryPoints[2].signature: 'void' is only allowed as a return type or alone in 'int32(pointer,void)'")
+    }
+
+    @Test func signatureBreakingItsRoleContract() {
+        #expect(error { $0["entryPoints"] = Self.entryPoints(renderSignature: "int32(pointer,int32)") }
+                == "\(Self.file): entryPoints[2].signature: role 'render_alert' requires int32(pointer,size,pointer), declared int32(pointer,int32)")
+        #expect(error { $0["entryPoints"] = Self.entryPoints(renderSignature: "int64(pointer,size,pointer)") }
+                == "\(Self.file): entryPoints[2].signature: role 'render_alert' requires int32(pointer,size,pointer), declared int64(pointer,size,pointer)")
+        // size_t is uint64 on this ABI, so either spelling keeps the contract.
+        #expect(error { $0["entryPoints"] = Self.entryPoints(renderSignature: "int32( pointer , uint64 , pointer )") } == "no error")
+    }
+
+    @Test func entryPointRoles() {
+        var entries = Self.entryPoints(renderSignature: "int32(pointer,size,pointer)")
+        entries[2]["role"] = "render_fax"
+        #expect(error { $0["entryPoints"] = entries }.hasPrefix("\(Self.file): entryPoints[2].role: unknown role 'render_fax' (known: describe, init, render_alert"))
+        entries[2]["role"] = "plan_action"
+        #expect(error { $0["entryPoints"] = entries } == "\(Self.file): entryPoints[2].role: role 'plan_action' is not allowed in platform plugins")
+        entries[2]["role"] = "init"
+        #expect(error { $0["entryPoints"] = entries } == "\(Self.file): entryPoints[2].role: role 'init' is declared more than once")
+        #expect(error { $0["entryPoints"] = Array(Self.entryPoints(renderSignature: "int32(pointer,size,pointer)").dropFirst()) }
+                == "\(Self.file): entryPoints: no entry point for required role 'describe'")
+        entries[2] = ["role": "render_alert", "symbol": "2bad", "signature": "int32(pointer,size,pointer)"]
+        #expect(error { $0["entryPoints"] = entries } == "\(Self.file): entryPoints[2].symbol: '2bad' is not valid: expected a C identifier")
+    }
+
+    @Test func unknownFields() {
+        #expect(error { $0["entrypoints"] = [] } == "\(Self.file): entrypoints: unknown field")
+        var entries = Self.entryPoints(renderSignature: "int32(pointer,size,pointer)")
+        entries[0]["optional"] = true
+        #expect(error { $0["entryPoints"] = entries } == "\(Self.file): entryPoints[0].optional: unknown field")
+    }
+
+    @Test func identifiersAndDigests() {
+        #expect(error { $0["id"] = "Example Echo" }
+                == "\(Self.file): id: 'Example Echo' is not valid: expected lowercase letters and digits separated by '.', '-' or '_', at most 64 characters")
+        #expect(error { $0["sha256"] = "abc" } == "\(Self.file): sha256: 'abc' is not valid: expected 64 hexadecimal digits")
+        #expect(error { $0["name"] = "" } == "\(Self.file): name: must not be empty")
+    }
+
+    @Test func kindSpecificFields() {
+        #expect(error { $0["permission"] = "action:reboot" } == "\(Self.file): permission: only action plugins declare 'permission'")
+        #expect(error { $0["platform"] = nil } == "\(Self.file): platform: missing required field")
+        let action: (inout [String: Any]) -> Void = {
+            $0["kind"] = "action"
+            $0["platform"] = nil
+            $0["entryPoints"] = Self.entryPoints(renderSignature: "int32(pointer,size,pointer)", dataRole: "plan_action")
+        }
+        #expect(error { action(&$0) } == "\(Self.file): permission: missing required field")
+        #expect(error { action(&$0); $0["permission"] = "reboot" }
+                == "\(Self.file): permission: 'reboot' is not valid: expected 'area:name', e.g. 'action:reboot'")
+        #expect(error { action(&$0); $0["permission"] = "action:reboot" } == "\(Self.file): platforms: missing required field")
+        #expect(error { action(&$0); $0["permission"] = "action:reboot"; $0["platforms"] = [] }
+                == "\(Self.file): platforms: must list at least one platform")
+        #expect(error { action(&$0); $0["permission"] = "action:reboot"; $0["platforms"] = ["local", "local"] }
+                == "\(Self.file): platforms[1]: platform 'local' is listed more than once")
+        #expect(error { action(&$0); $0["permission"] = "action:reboot"; $0["platforms"] = ["local", "datto"] } == "no error")
+    }
+
+    @Test func configFields() {
+        #expect(error { $0["config"] = [["name": "APIEndpoint", "type": "url"]] }
+                == "\(Self.file): config[0].type: unknown config type 'url' (expected string, integer, number, boolean)")
+        #expect(error { $0["config"] = [["name": "Retries", "type": "integer", "default": "3"]] }
+                == "\(Self.file): config[0].default: expected integer, got string")
+        #expect(error { $0["config"] = [["name": "APIKey", "type": "string", "secret": true], ["name": "APIKey", "type": "string"]] }
+                == "\(Self.file): config[1].name: config field 'APIKey' is declared more than once")
+        #expect(error { $0["config"] = [["name": "Timeout", "type": "number", "default": 2, "description": "seconds"]] } == "no error")
+    }
+
+    @Test func malformedJSON() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Data("{\"id\": ".utf8)) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Data("{\"id\": 1} trailing".utf8)) }
+    }
+
+    static func entryPoints(renderSignature: String, dataRole: String = "render_alert") -> [[String: Any]] {
+        [
+            ["role": "describe", "symbol": "example_describe", "signature": "pointer()"],
+            ["role": "init", "symbol": "example_init", "signature": "int32(pointer)"],
+            ["role": dataRole, "symbol": "example_render_alert", "signature": renderSignature],
+        ]
+    }
+}
+
+@Suite struct CSignatureTests {
+    @Test func parsesEveryType() throws {
+        let signature = try CSignature(parsing: "double(int8,int16,int32,int64,uint8,uint16,uint32,uint64,float,double,pointer,size)")
+        #expect(signature.returnType == .double)
+        #expect(signature.argumentTypes.count == 12)
+        #expect(signature.description == "double(int8,int16,int32,int64,uint8,uint16,uint32,uint64,float,double,pointer,size)")
+    }
+
+    @Test func noArguments() throws {
+        #expect(try CSignature(parsing: "void()").argumentTypes.isEmpty)
+        #expect(try CSignature(parsing: "void(void)").argumentTypes.isEmpty)
+    }
+
+    @Test func rejectsMalformed() {
+        for text in ["", "int32", "(pointer)", "int32(pointer", "int32(pointer,)", "int32((pointer))", "int32(pointer)x"] {
+            #expect(throws: CSignatureError.malformed(text)) { try CSignature(parsing: text) }
+        }
+        #expect(throws: CSignatureError.unknownType("char")) { try CSignature(parsing: "int32(char)") }
+    }
+}

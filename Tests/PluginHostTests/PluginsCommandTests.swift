@@ -1,0 +1,173 @@
+import Foundation
+import PluginHost
+import Testing
+
+/// The real `switchboard` binary, with plugins compiled out of tree and dropped into folders.
+@Suite struct PluginsCommandTests {
+    func listing(_ result: ProcessResult) throws -> [JSONValue] {
+        guard case .array(let items) = try JSONValue.parse(Data(result.stdout.utf8)) else { throw SandboxError.compileFailed(result.stdout) }
+        return items
+    }
+
+    @Test func droppedInCPluginIsListedAndCallableWithoutRebuildingTheHost() throws {
+        let sandbox = try Sandbox()
+        let drop = try sandbox.folder("drop")
+        let folder = try sandbox.examplePlugin(in: "drop/example")
+        let list = try sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop])
+        #expect(list.status == 0, "\(list.stderr)")
+        let items = try listing(list)
+        let entry = try #require(items.first { $0["id"] == .string("example.echo") })
+        #expect(entry["status"] == .string("loaded"))
+        #expect(entry["error"] == .null)
+        #expect(entry["source"] == .string("plugin-path"))
+        #expect(entry["kind"] == .string("platform"))
+        #expect(entry["library"] == .string(folder + "/libexample.so"))
+        #expect(entry["manifest"] == .string(folder + "/manifest.json"))
+        #expect(entry["sha256"] == .string(try sha256(of: folder + "/libexample.so")))
+        #expect(entry["entryPoints"]?.text() == #"[{"role":"describe","signature":"pointer()","symbol":"example_describe"},{"role":"init","signature":"int32(pointer)","symbol":"example_init"},{"role":"render_alert","signature":"int32(pointer,size,pointer)","symbol":"example_render_alert"}]"#)
+        // The bundled plugins are listed too.
+        #expect(items.compactMap { $0["id"] } .contains(.string("switchboard.webhook")))
+
+        try sandbox.write(#"{"severity": "Warning", "message": "disk"}"#, to: "alert.json")
+        let call = try sandbox.switchboard(["plugins", "call", "example.echo", "render_alert", "--input", sandbox.root + "/alert.json",
+                                            "--plugin-path", drop])
+        #expect(call.status == 0, "\(call.stderr)")
+        #expect(try JSONValue.parse(Data(call.stdout.utf8))
+                == .object(["plugin": .string("example.echo"), "received": .object(["severity": .string("Warning"), "message": .string("disk")])]))
+    }
+
+    @Test func listJSONHasEveryKeyOfTheDocumentedSchema() throws {
+        let sandbox = try Sandbox()
+        let drop = try sandbox.folder("drop")
+        try sandbox.examplePlugin(in: "drop/broken") { $0["version"] = "1.0" }
+        let items = try listing(sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop]))
+        let keys = ["abi", "config", "description", "entryPoints", "error", "id", "kind", "library", "manifest", "name",
+                    "permission", "platform", "platforms", "sha256", "source", "status", "version"]
+        for item in items {
+            guard case .object(let members) = item else { Issue.record("not an object"); continue }
+            #expect(members.keys.sorted() == keys)
+        }
+        let broken = try #require(items.first { $0["source"] == .string("plugin-path") })
+        #expect(broken["status"] == .string("rejected"))
+        #expect(broken["id"] == .null)
+        #expect(broken["error"] == .string("\(drop)/broken/manifest.json: version: '1.0' is not valid: expected a semantic version such as 1.2.3 (semver.org)"))
+        let reboot = try #require(items.first { $0["id"] == .string("switchboard.reboot") })
+        #expect(reboot["permission"] == .string("action:reboot"))
+        #expect(reboot["platforms"] == .array([.string("local"), .string("datto")]))
+    }
+
+    @Test func environmentAndDataDirectoryFoldersAreSearched() throws {
+        let sandbox = try Sandbox()
+        try sandbox.examplePlugin(in: "env/one", id: "example.env")
+        try sandbox.examplePlugin(in: "home/plugins/two", id: "example.home")
+        let list = try sandbox.switchboard(["plugins", "list", "--json"], environment: ["SWITCHBOARD_PLUGIN_PATH": sandbox.root + "/missing:" + sandbox.root + "/env"])
+        let items = try listing(list)
+        #expect(items.first { $0["id"] == .string("example.env") }?["source"] == .string("env"))
+        #expect(items.first { $0["id"] == .string("example.home") }?["source"] == .string("data-dir"))
+        #expect(list.stderr == "switchboard: warning: plugin folder \(sandbox.root)/missing (env) does not exist\n")
+    }
+
+    @Test func tableShowsRejectedPluginsWithTheirReason() throws {
+        let sandbox = try Sandbox()
+        let drop = try sandbox.folder("drop")
+        let folder = try sandbox.examplePlugin(in: "drop/example", defines: ["EXAMPLE_INIT_STATUS=SB_ERR_INTERNAL"])
+        let list = try sandbox.switchboard(["plugins", "list", "--plugin-path", drop])
+        #expect(list.status == 0)
+        let lines = list.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[0] == "ID                   KIND      VERSION  ABI  STATUS    SOURCE")
+        #expect(lines.contains("example.echo         platform  0.1.0    1    rejected  plugin-path"))
+        #expect(lines.contains("switchboard.webhook  platform  1.0.0    1    loaded    bundled"))
+        #expect(lines.suffix(3) == ["Rejected:", "  \(folder)/manifest.json: example_init: init returned SB_ERR_INTERNAL (3)", ""])
+    }
+
+    @Test func verifyReportsOneLinePerProblemAndExitsOne() throws {
+        let sandbox = try Sandbox()
+        let drop = try sandbox.folder("drop")
+        let good = try sandbox.examplePlugin(in: "drop/a", id: "example.a")
+        let noSymbol = try sandbox.examplePlugin(in: "drop/b", id: "example.b", defines: ["EXAMPLE_OMIT_RENDER"])
+        let badType = try sandbox.examplePlugin(in: "drop/c", id: "example.c") {
+            $0["entryPoints"] = [["role": "describe", "symbol": "example_describe", "signature": "pointer(int128)"]]
+        }
+        let verify = try sandbox.switchboard(["plugins", "verify", drop])
+        #expect(verify.status == 1)
+        #expect(verify.stdout == """
+            \(noSymbol)/manifest.json: example_render_alert: declared symbol not found: \(noSymbol)/libexample.so: undefined symbol: example_render_alert
+            \(badType)/manifest.json: entryPoints[0].signature: unknown C type 'int128' (known: void, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float, double, pointer, size)
+            1 loaded, 2 rejected
+
+            """)
+        let one = try sandbox.switchboard(["plugins", "verify", good])
+        #expect(one.status == 0)
+        #expect(one.stdout == "1 loaded, 0 rejected\n")
+        let missing = try sandbox.switchboard(["plugins", "verify", sandbox.root + "/nowhere"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "switchboard: \(sandbox.root)/nowhere: no such folder\n")
+    }
+
+    @Test func verifyWithoutAFolderChecksTheBundledPlugins() throws {
+        let sandbox = try Sandbox()
+        let verify = try sandbox.switchboard(["plugins", "verify"])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.stdout == "2 loaded, 0 rejected\n")
+    }
+
+    @Test func inspectShowsOnePlugin() throws {
+        let sandbox = try Sandbox()
+        let json = try sandbox.switchboard(["plugins", "inspect", "switchboard.webhook", "--json"])
+        #expect(json.status == 0)
+        let entry = try JSONValue.parse(Data(json.stdout.utf8))
+        #expect(entry["platform"] == .string("webhook"))
+        #expect(entry["config"] == .array([.object(["name": .string("APIEndpoint"), "type": .string("string"), "default": .null,
+                                                     "secret": .bool(false),
+                                                     "description": .string("The http:// or https:// URL the payload is posted to.")])]))
+        let text = try sandbox.switchboard(["plugins", "inspect", "switchboard.reboot"])
+        #expect(text.stdout.contains("permission  action:reboot\n"))
+        #expect(text.stdout.contains("  plan_action    switchboard_reboot_plan_action  int32(pointer,size,pointer)\n"))
+        let unknown = try sandbox.switchboard(["plugins", "inspect", "nope"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "switchboard: no plugin with id 'nope'\n")
+    }
+
+    @Test func callReadsStdinAndReportsErrors() throws {
+        let sandbox = try Sandbox()
+        let ok = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"],
+                                         stdin: #"{"device": {"id": "local", "platform": "local"}}"#)
+        #expect(ok.status == 0)
+        #expect(try JSONValue.parse(Data(ok.stdout.utf8))["summary"] == .string("reboot local device local now"))
+
+        let failed = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"],
+                                             stdin: #"{"device": {"id": "x", "platform": "syncro"}}"#)
+        #expect(failed.status == 1)
+        #expect(failed.stderr == "switchboard: switchboard.reboot: plan_action returned SB_ERR_UNSUPPORTED (2): device.platform: reboot is not supported on platform 'syncro'\n")
+
+        let notJSON = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"], stdin: "{oops")
+        #expect(notJSON.status == 1)
+        #expect(notJSON.stderr.hasPrefix("switchboard: stdin: not valid JSON: "))
+
+        let noRole = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "init", "--input", "-"], stdin: "{}")
+        #expect(noRole.status == 1)
+        #expect(noRole.stderr == "switchboard: 'init' is not a data role (data roles: render_alert, render_ticket, render_report, request_token, parse_response, plan_action, parse_result)\n")
+
+        let noPlugin = try sandbox.switchboard(["plugins", "call", "nope", "plan_action", "--input", "-"], stdin: "{}")
+        #expect(noPlugin.status == 1)
+        #expect(noPlugin.stderr == "switchboard: no plugin with id 'nope'\n")
+
+        let noFile = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", sandbox.root + "/none.json"])
+        #expect(noFile.status == 1)
+        #expect(noFile.stderr == "switchboard: \(sandbox.root)/none.json: cannot read the input file\n")
+    }
+
+    @Test func refreshDigestsRewritesOnlyTheDigest() throws {
+        let sandbox = try Sandbox()
+        let folder = try sandbox.examplePlugin(in: "plugin") { $0["sha256"] = String(repeating: "f", count: 64) }
+        let before = try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8)
+        let refresh = try sandbox.switchboard(["plugins", "refresh-digests", folder])
+        let digest = try sha256(of: folder + "/libexample.so")
+        #expect(refresh.status == 0)
+        #expect(refresh.stdout == "updated \(folder)/manifest.json: \(digest)\n")
+        #expect(try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8)
+                == before.replacingOccurrences(of: String(repeating: "f", count: 64), with: digest))
+        #expect(try sandbox.switchboard(["plugins", "verify", folder]).status == 0)
+        #expect(try sandbox.switchboard(["plugins", "refresh-digests", folder]).stdout == "unchanged \(folder)/manifest.json\n")
+    }
+}
