@@ -1,5 +1,5 @@
 import Foundation
-import PluginHost
+@testable import PluginHost
 import Testing
 
 /// Manifest validation: every bad field is rejected with the file, the field and the reason.
@@ -151,8 +151,13 @@ import Testing
     }
 
     @Test func malformedJSON() {
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(Data("{\"id\": ".utf8)) }
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(Data("{\"id\": 1} trailing".utf8)) }
+        #expect(throws: JSONParseError(reason: "Unexpected end of file during JSON parse.")) { try JSONValue.parse(Data("{\"id\": ".utf8)) }
+        #expect(throws: JSONParseError(reason: "Invalid value around character 10.")) { try JSONValue.parse(Data("{\"id\": 1} trailing".utf8)) }
+    }
+
+    @Test func jsonKeepsIntegersNumbersAndBooleansApart() throws {
+        #expect(try JSONValue.parse(Data(#"[1, 1.5, true, null, "x", {"k": []}]"#.utf8))
+                == .array([.integer(1), .number(1.5), .bool(true), .null, .string("x"), .object(["k": .array([])])]))
     }
 
     static func entryPoints(renderSignature: String, dataRole: String = "render_alert") -> [[String: Any]] {

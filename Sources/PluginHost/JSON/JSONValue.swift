@@ -40,10 +40,8 @@ public enum JSONValue: Sendable, Equatable {
     public static func parse(_ data: Data) throws(JSONParseError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            throw JSONParseError(reason: Self.reason(context))
         } catch {
-            throw JSONParseError(reason: "\(error)")
+            throw JSONParseError(reason: Self.diagnose(data) ?? "\(error)")
         }
     }
 
@@ -57,12 +55,15 @@ public enum JSONValue: Sendable, Equatable {
         return (try? encoder.encode(self)) ?? Data("null".utf8)
     }
 
-    private static func reason(_ context: DecodingError.Context) -> String {
-        if let underlying = context.underlyingError as? NSError,
-           let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-            return detail
+    /// JSONDecoder only says "not valid JSON"; JSONSerialization says where. Asked only once a
+    /// document has failed, so valid documents are parsed once.
+    private static func diagnose(_ data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         }
-        return context.debugDescription
     }
 }
 
