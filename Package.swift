@@ -59,6 +59,15 @@ let package = Package(
             cSettings: reproducibleC, linkerSettings: reproducibleLink(soname: "libSwitchboardReboot.so")
         ),
 
+        // Benchmarks: `swift run -c release switchboard-bench`.
+        .target(name: "BenchmarkBaselines", dependencies: ["CFFI"], path: "Benchmarks/BenchmarkBaselines"),
+        .executableTarget(
+            name: "switchboard-bench",
+            dependencies: ["PluginHost", "BenchmarkBaselines", "CFFI"],
+            path: "Benchmarks/switchboard-bench"
+        ),
+
+
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI"]),
     ]
 )

@@ -39,9 +39,27 @@ public enum JSONValue: Sendable, Equatable {
     /// Parses one JSON document. The error's description says where the document is broken.
     public static func parse(_ data: Data) throws(JSONParseError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            return JSONValue(foundation: try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
         } catch {
-            throw JSONParseError(reason: Self.diagnose(data) ?? "\(error)")
+            throw JSONParseError(reason: (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")
+        }
+    }
+
+    /// Converts what JSONSerialization produced. Booleans arrive as NSNumbers whose C type is
+    /// `char` (JSONSerialization makes integers from Int or Int64, never char).
+    private init(foundation value: Any) {
+        switch value {
+        case let number as NSNumber:
+            switch String(cString: number.objCType) {
+            case "c", "B": self = .bool(number.boolValue)
+            case "d", "f": self = .number(number.doubleValue)
+            case "Q" where number.uint64Value > UInt64(Int64.max): self = .number(number.doubleValue)
+            default: self = .integer(number.int64Value)
+            }
+        case let string as String: self = .string(string)
+        case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
+        case let object as [String: Any]: self = .object(object.mapValues(JSONValue.init(foundation:)))
+        default: self = .null
         }
     }
 
@@ -54,17 +72,6 @@ public enum JSONValue: Sendable, Equatable {
         // by construction (they come from parsed JSON).
         return (try? encoder.encode(self)) ?? Data("null".utf8)
     }
-
-    /// JSONDecoder only says "not valid JSON"; JSONSerialization says where. Asked only once a
-    /// document has failed, so valid documents are parsed once.
-    private static func diagnose(_ data: Data) -> String? {
-        do {
-            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return nil
-        } catch {
-            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-        }
-    }
 }
 
 /// A document that is not valid JSON.
@@ -73,26 +80,7 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     public var description: String { reason }
 }
 
-extension JSONValue: Codable {
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
+extension JSONValue: Encodable {
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

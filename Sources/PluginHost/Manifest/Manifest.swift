@@ -63,10 +63,10 @@ extension Manifest {
             "platform", "entryPoints", "permission", "platforms", "config",
         ], at: "")
 
-        id = try reader.string(root, "id", matching: #/[a-z0-9]+([._-][a-z0-9]+)*/#, maxLength: 64,
+        id = try reader.string(root, "id", matching: { Grammar.isLowercaseName($0, separators: [0x2e, 0x2d, 0x5f]) }, maxLength: 64,
                                rule: "lowercase letters and digits separated by '.', '-' or '_', at most 64 characters")
         name = try reader.string(root, "name")
-        version = try reader.string(root, "version", matching: Self.semanticVersion, maxLength: 256,
+        version = try reader.string(root, "version", matching: Grammar.isSemanticVersion, maxLength: 256,
                                     rule: "a semantic version such as 1.2.3 (semver.org)")
         let kindName = try reader.string(root, "kind")
         guard let kind = PluginKind(rawValue: kindName) else {
@@ -75,7 +75,7 @@ extension Manifest {
         self.kind = kind
         abi = try reader.integer(root, "abi")
         library = try reader.string(root, "library")
-        sha256 = try reader.string(root, "sha256", matching: #/[0-9a-fA-F]{64}/#, maxLength: 64,
+        sha256 = try reader.string(root, "sha256", matching: Grammar.isSHA256, maxLength: 64,
                                    rule: "64 hexadecimal digits").lowercased()
         summary = try reader.optionalString(root, "description")
         entryPoints = try Self.entryPoints(root, kind: kind, reader: reader)
@@ -83,7 +83,7 @@ extension Manifest {
 
         switch kind {
         case .platform:
-            platform = try reader.string(root, "platform", matching: #/[a-z0-9]+(-[a-z0-9]+)*/#, maxLength: 64,
+            platform = try reader.string(root, "platform", matching: { Grammar.isLowercaseName($0, separators: [0x2d]) }, maxLength: 64,
                                          rule: "a lowercase platform name such as 'datto'")
             for field in ["permission", "platforms"] where root[field] != nil {
                 throw reader.error(field, .invalidValue("only action plugins declare '\(field)'"))
@@ -95,15 +95,11 @@ extension Manifest {
                 throw reader.error("platform", .invalidValue("only platform plugins declare 'platform'; actions list 'platforms'"))
             }
             platform = nil
-            permission = try reader.string(root, "permission", matching: #/[a-z]+(-[a-z]+)*:[a-z0-9]+(-[a-z0-9]+)*/#,
+            permission = try reader.string(root, "permission", matching: Grammar.isPermission,
                                            maxLength: 128, rule: "'area:name', e.g. 'action:reboot'")
             platforms = try Self.platformList(root, reader: reader)
         }
     }
-
-    /// The grammar from semver.org (2.0.0), anchored by `wholeMatch`.
-    nonisolated(unsafe) static let semanticVersion =
-        #/(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?/#
 
     private static func entryPoints(_ root: [String: JSONValue], kind: PluginKind,
                                     reader: FieldReader) throws(PluginLoadError) -> [EntryPoint] {
@@ -125,7 +121,7 @@ extension Manifest {
             guard seen.insert(role).inserted else {
                 throw reader.error("\(path).role", .invalidValue("role '\(roleName)' is declared more than once"))
             }
-            let symbol = try reader.string(object, "symbol", at: path, matching: #/[A-Za-z_][A-Za-z0-9_]*/#,
+            let symbol = try reader.string(object, "symbol", at: path, matching: Grammar.isCIdentifier,
                                            maxLength: 255, rule: "a C identifier")
             let text = try reader.string(object, "signature", at: path)
             let signature: CSignature
@@ -149,7 +145,7 @@ extension Manifest {
         let items = try reader.array(root, "platforms")
         var names: [String] = []
         for (index, item) in items.enumerated() {
-            guard case .string(let name) = item, name.wholeMatch(of: #/[a-z0-9]+(-[a-z0-9]+)*/#) != nil else {
+            guard case .string(let name) = item, Grammar.isLowercaseName(name, separators: [0x2d]) else {
                 throw reader.error("platforms[\(index)]", .invalidValue("expected a lowercase platform name such as 'datto' or 'local'"))
             }
             guard !names.contains(name) else {
@@ -168,7 +164,7 @@ extension Manifest {
             let path = "config[\(index)]"
             let object = try reader.object(item, at: path)
             try reader.rejectUnknownFields(object, allowed: ["name", "type", "default", "secret", "description"], at: path)
-            let name = try reader.string(object, "name", at: path, matching: #/[A-Za-z][A-Za-z0-9_]*/#, maxLength: 64,
+            let name = try reader.string(object, "name", at: path, matching: Grammar.isFieldName, maxLength: 64,
                                          rule: "a field name such as 'APIEndpoint'")
             guard !fields.contains(where: { $0.name == name }) else {
                 throw reader.error("\(path).name", .invalidValue("config field '\(name)' is declared more than once"))
@@ -231,10 +227,10 @@ struct FieldReader {
         return text
     }
 
-    func string<Output>(_ object: [String: JSONValue], _ key: String, at path: String = "",
-                        matching pattern: Regex<Output>, maxLength: Int, rule: String) throws(PluginLoadError) -> String {
+    func string(_ object: [String: JSONValue], _ key: String, at path: String = "",
+                matching isValid: (String) -> Bool, maxLength: Int, rule: String) throws(PluginLoadError) -> String {
         let text = try string(object, key, at: path)
-        guard text.count <= maxLength, (try? pattern.wholeMatch(in: text)) != nil else {
+        guard text.count <= maxLength, isValid(text) else {
             throw error(join(path, key), .invalidValue("'\(text)' is not valid: expected \(rule)"))
         }
         return text
