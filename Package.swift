@@ -49,9 +49,13 @@ let package = Package(
             ]
         ),
 
+        // What every Swift plugin shares: ABI plumbing, the JSON data model, request helpers.
+        // Linked statically into each plugin, so it is built as reproducibly as they are.
+        .target(name: "SwitchboardPluginKit", dependencies: ["SwitchboardABI"], packageAccess: false, swiftSettings: reproducibleSwift),
+
         // Bundled plugins: ordinary targets under Plugins/ need an explicit path.
         .target(
-            name: "WebhookPlugin", dependencies: ["SwitchboardABI"], path: "Plugins/Webhook", packageAccess: false,
+            name: "WebhookPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/Webhook", packageAccess: false,
             swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardWebhook.so")
         ),
         .target(

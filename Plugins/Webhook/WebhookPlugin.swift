@@ -1,168 +1,129 @@
-// The generic Webhook platform adapter: turns a normalized alert into the HTTP request that posts
-// Switchboard's generic payload {source, module, severity, message, timestamp, endpoint, domain,
-// data} to the configured endpoint. It computes only; the host sends the request.
+// The generic Webhook platform adapter (Slack, Microsoft Teams, custom receivers). It turns
+// alerts and run summaries into the HTTP request to post, in the format the target's `Format`
+// names, and reads the receiver's answer. It computes only; the host sends the request, and signs
+// the body with the target's `Secret` when one is set.
 import Foundation
 import SwitchboardABI
+import SwitchboardPluginKit
 
-/// Written once by init, before the host calls any data role (see switchboard_plugin.h).
-nonisolated(unsafe) private var hostAPI: UnsafePointer<sb_host_api>?
-
-/// The self-description must outlive every call, so it is allocated once and never freed.
-nonisolated(unsafe) private let selfDescription: UnsafeMutablePointer<sb_plugin_info> = {
-    let info = UnsafeMutablePointer<sb_plugin_info>.allocate(capacity: 1)
-    info.initialize(to: sb_plugin_info(
-        struct_size: UInt32(MemoryLayout<sb_plugin_info>.size), abi_major: UInt32(SB_ABI_MAJOR),
-        abi_minor: UInt32(SB_ABI_MINOR), reserved: 0,
-        id: UnsafePointer(strdup("switchboard.webhook")), version: UnsafePointer(strdup("1.0.0"))))
-    return info
-}()
+nonisolated(unsafe) private let selfDescription = PluginExports.selfDescription(id: "switchboard.webhook", version: "1.1.0")
 
 @_cdecl("switchboard_webhook_describe")
-public func switchboardWebhookDescribe() -> UnsafeRawPointer? {
-    UnsafeRawPointer(selfDescription)
-}
+public func switchboardWebhookDescribe() -> UnsafeRawPointer? { UnsafeRawPointer(selfDescription) }
 
 @_cdecl("switchboard_webhook_init")
-public func switchboardWebhookInit(_ host: UnsafePointer<sb_host_api>?) -> Int32 {
-    guard let host, host.pointee.struct_size >= UInt32(MemoryLayout<sb_host_api>.size),
-          host.pointee.abi_major == UInt32(SB_ABI_MAJOR) else {
-        return Int32(SB_ERR_INVALID_INPUT.rawValue)
-    }
-    hostAPI = host
-    return Int32(SB_OK.rawValue)
-}
+public func switchboardWebhookInit(_ host: UnsafePointer<sb_host_api>?) -> Int32 { PluginExports.initialize(host) }
 
 @_cdecl("switchboard_webhook_render_alert")
-public func switchboardWebhookRenderAlert(_ input: UnsafePointer<UInt8>?, _ length: Int,
-                                          _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
-    guard let host = hostAPI else { return Int32(SB_ERR_NOT_INITIALIZED.rawValue) }
-    guard let output else { return Int32(SB_ERR_INVALID_INPUT.rawValue) }
-    let bytes = input.map { Data(bytes: $0, count: length) } ?? Data()
-    let status: sb_status
-    let result: Data
-    do {
-        result = try renderAlertRequest(bytes)
-        status = SB_OK
-    } catch {
-        result = Data(error.message.utf8)
-        status = SB_ERR_INVALID_INPUT
+public func switchboardWebhookRenderAlert(_ input: UnsafePointer<UInt8>?, _ length: Int, _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
+    PluginExports.respond(input, length, output) { input throws(PluginError) in
+        let alert = try Alert(input.object("alert"))
+        return try WebhookMessage(target: input.optionalObject("target") ?? JSONObject([:], path: "target"))
+            .request(alert: alert).json
     }
-    return hand(result, to: output, through: host, status: status)
 }
 
-/// Copies `bytes` into host-allocated memory and hands it over in `output`.
-private func hand(_ bytes: Data, to output: UnsafeMutablePointer<sb_buffer>, through host: UnsafePointer<sb_host_api>,
-                  status: sb_status) -> Int32 {
-    guard let allocate = host.pointee.allocate,
-          let memory = allocate(host.pointee.ctx, bytes.count)?.assumingMemoryBound(to: UInt8.self) else {
-        return Int32(SB_ERR_NO_MEMORY.rawValue)
+@_cdecl("switchboard_webhook_render_report")
+public func switchboardWebhookRenderReport(_ input: UnsafePointer<UInt8>?, _ length: Int, _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
+    PluginExports.respond(input, length, output) { input throws(PluginError) in
+        let report = try Report(input.object("report"))
+        return try WebhookMessage(target: input.optionalObject("target") ?? JSONObject([:], path: "target"))
+            .request(report: report).json
     }
-    bytes.copyBytes(to: memory, count: bytes.count)
-    output.pointee = sb_buffer(data: memory, length: bytes.count)
-    return Int32(status.rawValue)
 }
 
-private struct InputError: Error {
-    let message: String
-}
-
-/// `{"alert": {...}, "target": {...}}` in, `{"method", "url", "headers", "body"}` out.
-private func renderAlertRequest(_ input: Data) throws(InputError) -> Data {
-    guard let root = (try? JSONSerialization.jsonObject(with: input)) as? [String: Any] else {
-        throw InputError(message: "input: expected a JSON object with an 'alert' member")
-    }
-    guard let alert = root["alert"] as? [String: Any] else {
-        throw InputError(message: root["alert"] == nil ? "alert: missing" : "alert: expected an object")
-    }
-    let target = root["target"] as? [String: Any] ?? [:]
-    if root["target"] != nil, root["target"] as? [String: Any] == nil {
-        throw InputError(message: "target: expected an object")
-    }
-
-    let severityName = try text(alert, "severity")
-    guard let severity = ["Info", "Warning", "Error", "Critical"]
-        .first(where: { $0.caseInsensitiveCompare(severityName) == .orderedSame }) else {
-        throw InputError(message: "alert.severity: expected Info, Warning, Error or Critical, got '\(severityName)'")
-    }
-    let data = alert["data"] ?? [String: Any]()
-    guard data is [String: Any] else { throw InputError(message: "alert.data: expected an object") }
-
-    let payload: [String: Any] = [
-        "source": try optionalText(alert, "source") ?? "Switchboard",
-        "module": try text(alert, "module"),
-        "severity": severity,
-        "message": try text(alert, "message"),
-        "timestamp": try timestamp(alert["timestamp"]),
-        "endpoint": try optionalText(alert, "endpoint") ?? SystemIdentity.current.hostName,
-        "domain": try optionalText(alert, "domain") ?? SystemIdentity.current.domain,
-        "data": data,
-    ]
-    var request: [String: Any] = [
-        "method": "POST",
-        "headers": ["Content-Type": "application/json"],
-        "body": payload,
-    ]
-    if let endpoint = try optionalText(target, "APIEndpoint", prefix: "target") {
-        guard endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://") else {
-            throw InputError(message: "target.APIEndpoint: expected an http:// or https:// URL, got '\(endpoint)'")
+@_cdecl("switchboard_webhook_parse_response")
+public func switchboardWebhookParseResponse(_ input: UnsafePointer<UInt8>?, _ length: Int, _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
+    PluginExports.respond(input, length, output) { input throws(PluginError) in
+        let response = try PlatformResponse(input)
+        // Legacy Teams connectors answer 200 and put their throttling in the body.
+        if response.body.contains("returned HTTP error 429") {
+            return ResponseResult.retry(afterSeconds: response.retryAfterSeconds, error: response.body).json
         }
-        request["url"] = endpoint
+        return response.result().json
     }
-    guard let encoded = try? JSONSerialization.data(withJSONObject: request, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-        throw InputError(message: "alert.data: cannot be serialized as JSON")
+}
+
+/// A message for one target, in its format.
+struct WebhookMessage {
+    enum Format: String, CaseIterable { case generic, slack, teams, adaptive = "teams-adaptive" }
+
+    let format: Format
+    let endpoint: String?
+    let signed: Bool
+
+    init(target: JSONObject) throws(PluginError) {
+        format = Format(rawValue: try target.choice("Format", Format.allCases.map(\.rawValue), default: "generic")) ?? .generic
+        endpoint = try target.has("APIEndpoint") ? RequestBuilding.endpoint(target) : nil
+        signed = try target.optionalString("Secret") != nil
     }
-    return encoded
-}
 
-private func text(_ object: [String: Any], _ key: String, prefix: String = "alert") throws(InputError) -> String {
-    guard let value = try optionalText(object, key, prefix: prefix) else { throw InputError(message: "\(prefix).\(key): missing") }
-    return value
-}
-
-private func optionalText(_ object: [String: Any], _ key: String, prefix: String = "alert") throws(InputError) -> String? {
-    guard let value = object[key], !(value is NSNull) else { return nil }
-    guard let string = value as? String else { throw InputError(message: "\(prefix).\(key): expected a string") }
-    guard !string.isEmpty else { throw InputError(message: "\(prefix).\(key): must not be empty") }
-    return string
-}
-
-/// ISO-8601 in UTC with a `Z`: the given time re-expressed in UTC, or now.
-private func timestamp(_ value: Any?) throws(InputError) -> String {
-    let utc = ISO8601DateFormatter()
-    guard let value, !(value is NSNull) else { return utc.string(from: Date()) }
-    guard let string = value as? String else { throw InputError(message: "alert.timestamp: expected a string") }
-    let fractional = ISO8601DateFormatter()
-    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    guard let date = utc.date(from: string) ?? fractional.date(from: string) else {
-        throw InputError(message: "alert.timestamp: expected an ISO-8601 date-time such as 2026-11-23T07:30:00Z, got '\(string)'")
-    }
-    return utc.string(from: date)
-}
-
-/// This machine's host name and DNS domain, read once.
-private struct SystemIdentity: Sendable {
-    let hostName: String
-    let domain: String
-
-    static let current: SystemIdentity = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        let fullName = gethostname(&buffer, buffer.count - 1) == 0
-            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
-        let parts = fullName.split(separator: ".", maxSplits: 1).map(String.init)
-        let domain = parts.count == 2 ? parts[1] : resolverDomain() ?? ""
-        return SystemIdentity(hostName: parts.first ?? fullName, domain: domain)
-    }()
-
-    /// The `domain` line of /etc/resolv.conf, else the first `search` domain.
-    private static func resolverDomain() -> String? {
-        guard let contents = try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8) else { return nil }
-        var search: String?
-        for line in contents.split(separator: "\n") {
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard words.count >= 2 else { continue }
-            if words[0] == "domain" { return String(words[1]) }
-            if words[0] == "search", search == nil { search = String(words[1]) }
+    func request(alert: Alert) -> HTTPRequestPlan {
+        let facts = [("Severity", alert.severity.rawValue), ("Module", alert.module), ("Endpoint", alert.endpoint),
+                     ("Domain", alert.domain), ("Time", alert.timestamp), ("Source", alert.source)]
+        switch format {
+        case .generic: return post(alert.payload)
+        case .slack: return post(slack(title: alert.title, text: alert.message, facts: facts))
+        case .teams: return post(messageCard(title: alert.title, text: alert.message, facts: facts, severity: alert.severity))
+        case .adaptive: return post(adaptiveCard(title: alert.title, text: alert.message, facts: facts))
         }
-        return search
+    }
+
+    func request(report: Report) -> HTTPRequestPlan {
+        let facts = [("Modules", "\(report.modules)"), ("Issues found", "\(report.issuesFound)"),
+                     ("Remediated", "\(report.remediated)"), ("Failed", "\(report.failed)"),
+                     ("Endpoint", report.endpoint), ("Time", report.timestamp)]
+        switch format {
+        case .generic: return post(["report": report.payload])
+        case .slack: return post(slack(title: report.title, text: report.summary, facts: facts))
+        case .teams: return post(messageCard(title: report.title, text: report.summary, facts: facts, severity: report.severity))
+        case .adaptive: return post(adaptiveCard(title: report.title, text: report.summary, facts: facts))
+        }
+    }
+
+    private func post(_ body: [String: Any]) -> HTTPRequestPlan {
+        var request = HTTPRequestPlan(method: "POST", url: endpoint ?? "", headers: ["Content-Type": "application/json"], body: body)
+        if signed { request.signature = ("X-Switchboard-Signature-256", "sha256=") }
+        return request
+    }
+
+    /// Slack incoming webhook: `text` for notifications, `blocks` for the layout.
+    private func slack(title: String, text: String, facts: [(String, String)]) -> [String: Any] {
+        [
+            "text": title,
+            "blocks": [
+                ["type": "header", "text": ["type": "plain_text", "text": RequestBuilding.truncated(title, to: 150)]],
+                ["type": "section", "text": ["type": "mrkdwn", "text": text]],
+                ["type": "section", "fields": facts.filter { !$0.1.isEmpty }.map { ["type": "mrkdwn", "text": "*\($0.0)*\n\($0.1)"] }],
+            ],
+        ]
+    }
+
+    /// Microsoft Teams Office 365 connector card.
+    private func messageCard(title: String, text: String, facts: [(String, String)], severity: Severity) -> [String: Any] {
+        let colors: [Severity: String] = [.info: "0076D7", .warning: "FFC107", .error: "E81123", .critical: "A80000"]
+        return [
+            "@type": "MessageCard", "@context": "http://schema.org/extensions",
+            "themeColor": colors[severity] ?? "0076D7", "summary": title, "title": title,
+            "sections": [["text": text, "facts": facts.filter { !$0.1.isEmpty }.map { ["name": $0.0, "value": $0.1] }, "markdown": true]],
+        ]
+    }
+
+    /// Microsoft Teams (Workflows) Adaptive Card message.
+    private func adaptiveCard(title: String, text: String, facts: [(String, String)]) -> [String: Any] {
+        [
+            "type": "message",
+            "attachments": [[
+                "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": NSNull(),
+                "content": [
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.2",
+                    "body": [
+                        ["type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": true],
+                        ["type": "TextBlock", "text": text, "wrap": true],
+                        ["type": "FactSet", "facts": facts.filter { !$0.1.isEmpty }.map { ["title": $0.0, "value": $0.1] }],
+                    ],
+                ],
+            ]],
+        ]
     }
 }

@@ -73,7 +73,7 @@ import Testing
     @Test func webhookRejectsBadAlerts() throws {
         let cases: [(String, String)] = [
             (#"{"alert": {"module": "M", "severity": "Urgent", "message": "x"}}"#,
-             "alert.severity: expected Info, Warning, Error or Critical, got 'Urgent'"),
+             "alert.severity: expected one of Info, Warning, Error, Critical, got 'Urgent'"),
             (#"{"alert": {"severity": "Info", "message": "x"}}"#, "alert.module: missing"),
             (#"{"alert": {"module": 7, "severity": "Info", "message": "x"}}"#, "alert.module: expected a string"),
             (#"{"alert": {"module": "M", "severity": "Info", "message": "x", "timestamp": "yesterday"}}"#,
@@ -82,13 +82,75 @@ import Testing
             (#"{"alert": {"module": "M", "severity": "Info", "message": "x"}, "target": {"APIEndpoint": "ftp://x"}}"#,
              "target.APIEndpoint: expected an http:// or https:// URL, got 'ftp://x'"),
             (#"{"notes": []}"#, "alert: missing"),
-            (#"[1, 2]"#, "input: expected a JSON object with an 'alert' member"),
+            (#"[1, 2]"#, "input: expected a JSON object"),
+            (#"{"alert": {"module": "M", "severity": "Info", "message": "x"}, "target": {"Format": "fax"}}"#,
+             "target.Format: expected one of generic, slack, teams, teams-adaptive, got 'fax'"),
         ]
         for (input, message) in cases {
             #expect(throws: PluginCallError.failed(plugin: "switchboard.webhook", role: .renderAlert, status: 1, message: message)) {
                 try Self.plugin("switchboard.webhook").call(.renderAlert, input: Data(input.utf8))
             }
         }
+    }
+
+    static let alert = #""alert": {"module": "Disk", "severity": "Error", "message": "C: full", "timestamp": "2026-11-23T07:30:00Z", "endpoint": "pc-1", "domain": "corp.example"}"#
+
+    @Test func webhookSlackFormat() throws {
+        let request = try Self.call("switchboard.webhook", .renderAlert,
+                                    #"{\#(Self.alert), "target": {"APIEndpoint": "https://hooks.slack.com/services/T/B/X", "Format": "slack"}}"#)
+        #expect(request["url"] == .string("https://hooks.slack.com/services/T/B/X"))
+        let body = try #require(request["body"])
+        #expect(body["text"] == .string("[Error] Disk on pc-1: C: full"))
+        guard case .array(let blocks)? = body["blocks"] else { Issue.record("no blocks"); return }
+        #expect(blocks.map { $0["type"] } == [.string("header"), .string("section"), .string("section")])
+        #expect(blocks[1]["text"] == .object(["type": .string("mrkdwn"), "text": .string("C: full")]))
+        #expect(request["signature"] == nil)
+    }
+
+    @Test func webhookTeamsFormats() throws {
+        let card = try Self.call("switchboard.webhook", .renderAlert,
+                                 #"{\#(Self.alert), "target": {"APIEndpoint": "https://x.webhook.office.com/webhookb2/1", "Format": "teams"}}"#)
+        #expect(card["body"]?["@type"] == .string("MessageCard"))
+        #expect(card["body"]?["themeColor"] == .string("E81123"))
+        #expect(card["body"]?["title"] == .string("[Error] Disk on pc-1: C: full"))
+        let adaptive = try Self.call("switchboard.webhook", .renderAlert,
+                                     #"{\#(Self.alert), "target": {"APIEndpoint": "https://prod.logic.azure.com/w", "Format": "teams-adaptive"}}"#)
+        #expect(adaptive["body"]?["type"] == .string("message"))
+        guard case .array(let attachments)? = adaptive["body"]?["attachments"] else { Issue.record("no attachments"); return }
+        #expect(attachments.first?["contentType"] == .string("application/vnd.microsoft.card.adaptive"))
+        #expect(attachments.first?["content"]?["type"] == .string("AdaptiveCard"))
+    }
+
+    @Test func webhookAsksTheHostToSignWhenASecretIsSet() throws {
+        let request = try Self.call("switchboard.webhook", .renderAlert,
+                                    #"{\#(Self.alert), "target": {"APIEndpoint": "https://example.com/hook", "Secret": "s3cret"}}"#)
+        #expect(request["signature"] == .object(["header": .string("X-Switchboard-Signature-256"), "prefix": .string("sha256=")]))
+        #expect(!request.text().contains("s3cret"))
+    }
+
+    @Test func webhookRendersReports() throws {
+        let request = try Self.call("switchboard.webhook", .renderReport, """
+            {"report": {"modules": 12, "issuesFound": 3, "remediated": 2, "failed": 1, "endpoint": "pc-1", "timestamp": "2026-11-23T07:30:00Z"},
+             "target": {"APIEndpoint": "https://example.com/hook"}}
+            """)
+        #expect(request["body"]?["report"]?["failed"] == .integer(1))
+        #expect(request["body"]?["report"]?["title"] == .string("Switchboard daily summary for pc-1"))
+        #expect(throws: PluginCallError.failed(plugin: "switchboard.webhook", role: .renderReport, status: 1, message: "report.remediated: must not be negative")) {
+            try Self.plugin("switchboard.webhook").call(.renderReport, input: Data(#"{"report": {"modules": 1, "issuesFound": 0, "remediated": -1, "failed": 0}}"#.utf8))
+        }
+    }
+
+    @Test func webhookReadsReceiverAnswers() throws {
+        func outcome(_ status: Int, _ body: String, _ headers: String = "{}") throws -> JSONValue {
+            try Self.call("switchboard.webhook", .parseResponse, #"{"kind": "alert", "status": \#(status), "headers": \#(headers), "body": "\#(body)"}"#)
+        }
+        #expect(try outcome(200, "ok") == .object(["outcome": .string("delivered"), "createdId": .null]))
+        #expect(try outcome(429, "", #"{"Retry-After": "7"}"#)
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .integer(7), "error": .string("HTTP 429")]))
+        #expect(try outcome(200, "Microsoft Teams endpoint returned HTTP error 429")["outcome"] == .string("retry"))
+        #expect(try outcome(503, "busy")["outcome"] == .string("retry"))
+        #expect(try outcome(404, "channel_not_found") == .object(["outcome": .string("rejected"), "error": .string("HTTP 404: channel_not_found")]))
+        #expect(try outcome(401, "")["outcome"] == .string("reauthenticate"))
     }
 
     // MARK: Reboot (C)

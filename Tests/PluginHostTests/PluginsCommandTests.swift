@@ -76,7 +76,7 @@ import Testing
         let lines = list.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0] == "ID                   KIND      VERSION  ABI  STATUS    SOURCE")
         #expect(lines.contains("example.echo         platform  0.1.0    1    rejected  plugin-path"))
-        #expect(lines.contains("switchboard.webhook  platform  1.0.0    1    loaded    bundled"))
+        #expect(lines.contains("switchboard.webhook  platform  1.1.0    1    loaded    bundled"))
         #expect(lines.suffix(3) == ["Rejected:", "  \(folder)/manifest.json: example_init: init returned SB_ERR_INTERNAL (3)", ""])
     }
 
@@ -117,9 +117,10 @@ import Testing
         #expect(json.status == 0)
         let entry = try JSONValue.parse(Data(json.stdout.utf8))
         #expect(entry["platform"] == .string("webhook"))
-        #expect(entry["config"] == .array([.object(["name": .string("APIEndpoint"), "type": .string("string"), "default": .null,
-                                                     "secret": .bool(false),
-                                                     "description": .string("The http:// or https:// URL the payload is posted to.")])]))
+        guard case .array(let fields)? = entry["config"] else { Issue.record("no config"); return }
+        #expect(fields.map { $0["name"] } == [.string("APIEndpoint"), .string("Format"), .string("Secret")])
+        #expect(fields.map { $0["secret"] } == [.bool(false), .bool(false), .bool(true)])
+        #expect(fields[1]["default"] == .string("generic"))
         let text = try sandbox.switchboard(["plugins", "inspect", "switchboard.reboot"])
         #expect(text.stdout.contains("permission  action:reboot\n"))
         #expect(text.stdout.contains("  plan_action    switchboard_reboot_plan_action  int32(pointer,size,pointer)\n"))
