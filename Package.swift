@@ -21,11 +21,19 @@ let package = Package(
         .executable(name: "switchboard", targets: ["switchboard"]),
         .library(name: "SwitchboardWebhook", type: .dynamic, targets: ["WebhookPlugin"]),
         .library(name: "SwitchboardReboot", type: .dynamic, targets: ["RebootPlugin"]),
+        .library(name: "SwitchboardAtera", type: .dynamic, targets: ["AteraPlugin"]),
+        .library(name: "SwitchboardConnectWise", type: .dynamic, targets: ["ConnectWisePlugin"]),
+        .library(name: "SwitchboardDattoRMM", type: .dynamic, targets: ["DattoRMMPlugin"]),
+        .library(name: "SwitchboardNinjaRMM", type: .dynamic, targets: ["NinjaRMMPlugin"]),
+        .library(name: "SwitchboardSyncro", type: .dynamic, targets: ["SyncroPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libffi through pkg-config (Debian: libffi-dev).
@@ -41,10 +49,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The SQLite store: migrations, the durable outbox, the hash-chained audit trail.
+        .target(
+            name: "SwitchboardStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Delivery targets, configuration, and sending alerts and reports through platform plugins.
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "PluginHost", "SwitchboardStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "PluginHost",
+                "PluginHost", "Delivery", "SwitchboardStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +83,26 @@ let package = Package(
         .target(
             name: "WebhookPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/Webhook", packageAccess: false,
             swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardWebhook.so")
+        ),
+        .target(
+            name: "AteraPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/Atera", packageAccess: false,
+            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardAtera.so")
+        ),
+        .target(
+            name: "ConnectWisePlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/ConnectWise", packageAccess: false,
+            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardConnectWise.so")
+        ),
+        .target(
+            name: "DattoRMMPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/DattoRMM", packageAccess: false,
+            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardDattoRMM.so")
+        ),
+        .target(
+            name: "NinjaRMMPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/NinjaRMM", packageAccess: false,
+            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardNinjaRMM.so")
+        ),
+        .target(
+            name: "SyncroPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/Syncro", packageAccess: false,
+            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardSyncro.so")
         ),
         .target(
             name: "RebootPlugin", dependencies: ["SwitchboardABI"], path: "Plugins/Reboot",

@@ -96,6 +96,15 @@ public struct Ticket {
         device = alert.data["deviceUid"] as? String
         category = nil
     }
+
+    /// The ticket a run summary opens on platforms that take reports as tickets.
+    public init(report: Report) {
+        title = report.title
+        description = report.summary
+        priority = report.severity.priority
+        device = nil
+        category = nil
+    }
 }
 
 /// A normalized run summary (`{"report": {...}}`): counts of modules run, issues found,

@@ -15,10 +15,16 @@ import Testing
         try JSONValue.parse(plugin(id).call(role, input: Data(input.utf8)))
     }
 
+    /// The bundled manifests, by file name.
+    static var manifestNames: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: Paths.repository + "/Manifests")) ?? [])
+            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }.sorted()
+    }
+
     @Test func bundledManifestsMatchTheirBuiltLibraries() throws {
         let folder = Paths.repository + "/Manifests"
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }
-        #expect(names.sorted() == ["switchboard.reboot.json", "switchboard.webhook.json"])
+        let names = Self.manifestNames
+        #expect(Set(["switchboard.reboot.json", "switchboard.webhook.json"]).isSubset(of: names))
         for name in names {
             let manifest = try Manifest(json: JSONValue.parse(#require(FileManager.default.contents(atPath: folder + "/" + name))), file: name)
             let library = Paths.products + "/" + manifest.library
@@ -28,8 +34,11 @@ import Testing
     }
 
     @Test func everyBundledPluginLoads() {
-        #expect(Self.catalog.entries.map { $0.error?.description ?? "loaded" } == ["loaded", "loaded"])
-        #expect(Self.catalog.entries.map(\.candidate.origin) == [.bundled, .bundled])
+        #expect(Self.catalog.entries.count == Self.manifestNames.count)
+        for entry in Self.catalog.entries {
+            #expect(entry.error == nil, "\(entry.error?.description ?? "")")
+            #expect(entry.candidate.origin == .bundled)
+        }
     }
 
     // MARK: Webhook (Swift)

@@ -74,9 +74,15 @@ import Testing
         let list = try sandbox.switchboard(["plugins", "list", "--plugin-path", drop])
         #expect(list.status == 0)
         let lines = list.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines[0] == "ID                   KIND      VERSION  ABI  STATUS    SOURCE")
-        #expect(lines.contains("example.echo         platform  0.1.0    1    rejected  plugin-path"))
-        #expect(lines.contains("switchboard.webhook  platform  1.1.0    1    loaded    bundled"))
+        // Columns are as wide as their widest cell, plus two spaces.
+        let idWidth = (["ID", "example.echo"] + BundledPluginTests.manifestNames.map { String($0.dropLast(".json".count)) }).map(\.count).max() ?? 0
+        func row(_ cells: String...) -> String {
+            let widths = [idWidth, 8, 7, 3, 8]
+            return zip(cells, widths + [0]).map { $1 == 0 ? $0 : $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+        #expect(lines[0] == row("ID", "KIND", "VERSION", "ABI", "STATUS", "SOURCE"))
+        #expect(lines.contains(row("example.echo", "platform", "0.1.0", "1", "rejected", "plugin-path")))
+        #expect(lines.contains(row("switchboard.webhook", "platform", "1.1.0", "1", "loaded", "bundled")))
         #expect(lines.suffix(3) == ["Rejected:", "  \(folder)/manifest.json: example_init: init returned SB_ERR_INTERNAL (3)", ""])
     }
 
@@ -108,7 +114,7 @@ import Testing
         let sandbox = try Sandbox()
         let verify = try sandbox.switchboard(["plugins", "verify"])
         #expect(verify.status == 0, "\(verify.stdout)")
-        #expect(verify.stdout == "2 loaded, 0 rejected\n")
+        #expect(verify.stdout == "\(BundledPluginTests.manifestNames.count) loaded, 0 rejected\n")
     }
 
     @Test func inspectShowsOnePlugin() throws {

@@ -1,0 +1,143 @@
+import Foundation
+import PluginHost
+
+/// The delivery targets and policy in force, merged from the user's file, the administrator's
+/// policy file (which wins) and environment variables (which win over both, for one run).
+///
+/// ```swift
+/// let sources = try ConfigurationSources.resolve(configOption: nil, policyOption: nil, environment: env, dataDirectory: home)
+/// let configuration = try DeliveryConfiguration.load(sources, platforms: catalog.platformManifests)
+/// ```
+public struct DeliveryConfiguration: Sendable {
+    public let targets: [DeliveryTarget]
+    public let policy: DeliveryPolicy
+    /// The files the configuration came from, in precedence order (lowest first).
+    public let files: [String]
+
+    /// The standard target settings and their types; plugin manifests declare the rest.
+    static let standardFields: [(name: String, type: ConfigField.FieldType, secret: Bool)] = [
+        ("Name", .string, false), ("Platform", .string, false), ("Enabled", .boolean, false),
+        ("APIEndpoint", .string, false), ("APIKey", .string, true), ("CompanyID", .string, false),
+        ("ClientID", .string, false), ("SendOnDetection", .boolean, false), ("SendOnRemediation", .boolean, false),
+        ("SendOnVerification", .boolean, false), ("SendDailySummary", .boolean, false),
+        ("MinimumSeverity", .string, false), ("AllowInsecureHTTP", .boolean, false),
+    ]
+
+    /// Values a setting takes when no file gives it (the defaults of the RMM integration config).
+    static let defaults: [String: JSONValue] = [
+        "Enabled": .bool(false), "SendOnDetection": .bool(true), "SendOnRemediation": .bool(true),
+        "SendOnVerification": .bool(false), "SendDailySummary": .bool(true), "MinimumSeverity": .string("Warning"),
+        "AllowInsecureHTTP": .bool(false),
+    ]
+
+    /// Other names users give platforms.
+    static let platformAliases = ["ninjaone": "ninjarmm", "datto": "dattormm", "connectwisemanage": "connectwise",
+                                  "connectwisepsa": "connectwise", "syncromsp": "syncro"]
+
+    /// The fields of the `delivery` block.
+    static let policyFields = ["TimeoutSeconds", "MaxAttempts", "InitialBackoffSeconds", "MaxBackoffSeconds"]
+
+    /// Loads and validates everything. Every problem found is reported, not just the first.
+    public static func load(_ sources: ConfigurationSources, platforms: [String: Manifest]) throws(ConfigurationErrors) -> DeliveryConfiguration {
+        var problems: [ConfigurationProblem] = []
+        var raw: [RawTarget] = []
+        var policy = DeliveryPolicy()
+        var files: [String] = []
+        for (file, isPolicy) in [(sources.userFile, false), (sources.policyFile, true)] {
+            guard let file else { continue }
+            files.append(file)
+            do {
+                let document = try ConfigurationDocument(file: file)
+                raw = document.merge(into: raw, overriding: isPolicy)
+                document.apply(to: &policy, problems: &problems)
+            } catch {
+                problems += error.problems
+            }
+        }
+        let environment = EnvironmentOverrides(sources.environment)
+        environment.apply(to: &raw, policy: &policy, platforms: platforms, problems: &problems)
+
+        var targets: [DeliveryTarget] = []
+        for target in raw {
+            if let duplicate = targets.first(where: { $0.name == target.name }) {
+                problems.append(ConfigurationProblem(location: target.location, field: target.path("Name"),
+                                                     reason: "target name '\(duplicate.name)' is used twice; give each target its own Name"))
+                continue
+            }
+            if let valid = target.validated(platforms: platforms, problems: &problems) { targets.append(valid) }
+        }
+        for file in files {
+            problems += Self.permissionProblems(file: file, targets: raw.filter { $0.location == file }, platforms: platforms)
+        }
+        guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
+        return DeliveryConfiguration(targets: targets, policy: policy, files: files)
+    }
+
+    /// A file that holds secrets must not be readable by group or others.
+    static func permissionProblems(file: String, targets: [RawTarget], platforms: [String: Manifest]) -> [ConfigurationProblem] {
+        var status = stat()
+        guard stat(file, &status) == 0, status.st_mode & 0o077 != 0 else { return [] }
+        for target in targets {
+            for (field, value) in target.fields.sorted(by: { $0.key < $1.key })
+            where target.isSecret(field, platforms: platforms) && value.value != .string("") && value.location == file {
+                return [ConfigurationProblem(location: file, field: target.path(field), reason:
+                    "the file holds this secret but is readable by group or others (mode \(String(status.st_mode & 0o777, radix: 8))); run chmod 600 \(file)")]
+            }
+        }
+        return []
+    }
+
+    /// The target named `name`.
+    public func target(named name: String) -> DeliveryTarget? { targets.first { $0.name == name } }
+}
+
+/// Where configuration is read from.
+public struct ConfigurationSources: Sendable, Equatable {
+    public var userFile: String?
+    public var policyFile: String?
+    public var environment: [String: String]
+
+    public init(userFile: String?, policyFile: String?, environment: [String: String]) {
+        self.userFile = userFile
+        self.policyFile = policyFile
+        self.environment = environment
+    }
+
+    /// The administrator's policy file when no other is named.
+    public static let defaultPolicyFile = "/etc/switchboard/policy.json"
+
+    /// `--config FILE`, else `SWITCHBOARD_CONFIG`, else `config.json` in the data directory when it
+    /// exists; `--policy FILE`, else `SWITCHBOARD_POLICY`, else /etc/switchboard/policy.json when it
+    /// exists. A file that was named explicitly must exist.
+    public static func resolve(configOption: String?, policyOption: String?, environment: [String: String],
+                               dataDirectory: String) throws(ConfigurationErrors) -> ConfigurationSources {
+        func named(_ option: String?, _ variable: String, fallback: String) throws(ConfigurationErrors) -> String? {
+            if let explicit = option ?? environment[variable].flatMap({ $0.isEmpty ? nil : $0 }) {
+                guard FileManager.default.fileExists(atPath: explicit) else {
+                    throw ConfigurationErrors(problems: [ConfigurationProblem(location: explicit, field: nil, reason: "no such file")])
+                }
+                return explicit
+            }
+            return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
+        }
+        return ConfigurationSources(
+            userFile: try named(configOption, "SWITCHBOARD_CONFIG", fallback: dataDirectory + "/config.json"),
+            policyFile: try named(policyOption, "SWITCHBOARD_POLICY", fallback: defaultPolicyFile),
+            environment: environment)
+    }
+}
+
+/// One thing wrong with the configuration: where, which field, and why.
+public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
+    /// A file, or `environment variable NAME`.
+    public let location: String
+    public let field: String?
+    public let reason: String
+    public var description: String { [location, field, reason].compactMap { $0 }.joined(separator: ": ") }
+}
+
+/// Everything wrong with a configuration.
+public struct ConfigurationErrors: Error, Sendable, Equatable, CustomStringConvertible {
+    public let problems: [ConfigurationProblem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}

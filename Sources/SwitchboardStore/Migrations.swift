@@ -1,0 +1,60 @@
+import GRDB
+
+extension SQLiteStore {
+    /// Every schema change, in order. Never edit a registered migration: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox_messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    idempotency_key TEXT NOT NULL UNIQUE,
+                    correlation_id TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    platform TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'delivered', 'dead')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL NOT NULL,
+                    lease_until REAL,
+                    last_http_status INTEGER,
+                    last_error TEXT,
+                    remote_id TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    delivered_at REAL
+                );
+                CREATE INDEX outbox_due ON outbox_messages(status, next_attempt_at);
+                """)
+        }
+        migrator.registerMigration("2-audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_log (
+                    sequence INTEGER PRIMARY KEY,
+                    time TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    tenant TEXT,
+                    actor TEXT,
+                    subject TEXT,
+                    plugin TEXT,
+                    plugin_sha256 TEXT,
+                    parameters_digest TEXT,
+                    outcome TEXT,
+                    duration_ms REAL,
+                    error TEXT,
+                    correlation_id TEXT,
+                    details TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE INDEX audit_event ON audit_log(event, time);
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import PluginHost
+import Testing
+
+/// The Datto RMM adapter, called through the real host like every bundled plugin.
+@Suite struct DattoRMMPluginTests {
+    static let id = "switchboard.dattormm"
+    static let device = "31fcea20-3924-c976-0a59-52ec4a2bbf6f"
+    static var settings: [String: Any] { [
+        "Name": "Datto", "Platform": "dattormm", "APIEndpoint": "https://concord-api.centrastage.net",
+        "APIKey": "APIKEY123", "APISecret": "SECRET 456&=",
+    ] }
+    static var alert: [String: Any] { [
+        "module": "DiskCleanup", "severity": "Critical", "message": "C: has 1% free",
+        "timestamp": "2026-11-23T09:30:00+02:00", "endpoint": "pc-042", "domain": "corp.example",
+        "data": ["deviceUid": device, "freeGB": 0.9],
+    ] }
+    static var report: [String: Any] { [
+        "modules": 12, "issuesFound": 3, "remediated": 2, "failed": 1, "endpoint": "pc-1", "timestamp": "2026-11-23T07:30:00Z",
+    ] }
+
+    static func call(_ role: EntryPointRole, _ input: [String: Any]) throws -> JSONValue {
+        let data = try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])
+        return try BundledPluginTests.call(id, role, String(decoding: data, as: UTF8.self))
+    }
+
+    /// `target` with `changes` applied; NSNull removes a field.
+    static func target(_ changes: [String: Any] = [:]) -> [String: Any] {
+        var result = settings
+        for (key, value) in changes { result[key] = value is NSNull ? nil : value }
+        return result
+    }
+
+    static func alert(_ changes: [String: Any]) -> [String: Any] { alert.merging(changes) { $1 } }
+
+    static func expectFailure(_ role: EntryPointRole, _ input: [String: Any], _ message: String, status: Int32 = 1,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(throws: PluginCallError.failed(plugin: id, role: role, status: status, message: message), sourceLocation: sourceLocation) {
+            try call(role, input)
+        }
+    }
+
+    static func parse(_ kind: String, _ status: Int, _ body: String, headers: [String: String] = [:],
+                      target: [String: Any] = [:]) throws -> JSONValue {
+        try call(.parseResponse, ["kind": kind, "status": status, "headers": headers, "body": body, "target": target])
+    }
+
+    // MARK: request_token
+
+    @Test func tokenRequestIsAPasswordGrantWithThePublicClient() throws {
+        let request = try Self.call(.requestToken, ["target": Self.target()])
+        #expect(request == .object([
+            "method": .string("POST"),
+            "url": .string("https://concord-api.centrastage.net/auth/oauth/token"),
+            "headers": .object([
+                "Authorization": .string("Basic cHVibGljLWNsaWVudDpwdWJsaWM="),
+                "Content-Type": .string("application/x-www-form-urlencoded"),
+                "Accept": .string("application/json"),
+            ]),
+            "bodyText": .string("grant_type=password&username=APIKEY123&password=SECRET%20456%26%3D"),
+        ]))
+    }
+
+    @Test func tokenRequestNeedsTheAPIKeys() {
+        Self.expectFailure(.requestToken, ["target": Self.target(["APIKey": NSNull()])], "target.APIKey: missing")
+        Self.expectFailure(.requestToken, ["target": Self.target(["APISecret": NSNull()])], "target.APISecret: missing")
+        Self.expectFailure(.requestToken, ["target": Self.target(["APISecret": ""])], "target.APISecret: must not be empty")
+        Self.expectFailure(.requestToken, [:], "target.APIEndpoint: missing")
+        Self.expectFailure(.requestToken, ["target": Self.target(["APIEndpoint": "concord-api.centrastage.net"])],
+                           "target.APIEndpoint: expected an http:// or https:// URL, got 'concord-api.centrastage.net'")
+    }
+
+    @Test(arguments: [
+        ("https://api.centrastage.net/api/v2/alert", "https://api.centrastage.net"),
+        ("https://concord-api.centrastage.net/", "https://concord-api.centrastage.net"),
+        ("https://concord-api.centrastage.net/api", "https://concord-api.centrastage.net"),
+        ("https://zinfandel-api.centrastage.net/api/v2/account/devices?max=250", "https://zinfandel-api.centrastage.net"),
+        ("https://merlot-api.centrastage.net/auth/oauth/token", "https://merlot-api.centrastage.net"),
+    ])
+    func legacyEndpointsAreCutBackToTheAPIURL(endpoint: String, apiURL: String) throws {
+        let target = Self.target(["APIEndpoint": endpoint])
+        #expect(try Self.call(.requestToken, ["target": target])["url"] == .string(apiURL + "/auth/oauth/token"))
+        let request = try Self.call(.renderAlert, ["alert": Self.alert, "target": target, "token": "t"])
+        #expect(request["url"] == .string("\(apiURL)/api/v2/device/\(Self.device)/udf"))
+    }
+
+    // MARK: render_alert / render_report
+
+    @Test func alertsAreWrittenIntoTheAlertUDF() throws {
+        let request = try Self.call(.renderAlert, ["alert": Self.alert, "target": Self.target(["AlertUDF": 12]), "token": "eyJ.token",
+                                                   "idempotencyKey": "5f0c6a2e-1c1b-4f7e-9d7e-0b1f6f1a2c3d"])
+        #expect(request == .object([
+            "method": .string("POST"),
+            "url": .string("https://concord-api.centrastage.net/api/v2/device/\(Self.device)/udf"),
+            "headers": .object([
+                "Authorization": .string("Bearer eyJ.token"),
+                "Content-Type": .string("application/json"),
+                "Accept": .string("application/json"),
+            ]),
+            "body": .object(["udf12": .string("2026-11-23T07:30:00Z Critical DiskCleanup: C: has 1% free")]),
+        ]))
+        let text = request.text()
+        #expect(!text.contains("APIKEY123") && !text.contains("SECRET"))
+    }
+
+    @Test func theUDFDefaultsToOneAndMayBeGivenAsText() throws {
+        #expect(try Self.call(.renderAlert, ["alert": Self.alert, "target": Self.target(), "token": "t"])["body"]
+                == .object(["udf1": .string("2026-11-23T07:30:00Z Critical DiskCleanup: C: has 1% free")]))
+        #expect(try Self.call(.renderAlert, ["alert": Self.alert, "target": Self.target(["AlertUDF": "300"]), "token": "t"])["body"]?["udf300"] != nil)
+    }
+
+    @Test func theTargetDeviceIsTheFallback() throws {
+        let alert = Self.alert(["data": ["freeGB": 0.9]])
+        let request = try Self.call(.renderAlert, ["alert": alert, "target": Self.target(["DeviceUID": "abc-123"]), "token": "t"])
+        #expect(request["url"] == .string("https://concord-api.centrastage.net/api/v2/device/abc-123/udf"))
+        let own = try Self.call(.renderAlert, ["alert": Self.alert, "target": Self.target(["DeviceUID": "abc-123"]), "token": "t"])
+        #expect(own["url"] == .string("https://concord-api.centrastage.net/api/v2/device/\(Self.device)/udf"))
+    }
+
+    @Test func longAndMultiLineTextFitsOneUDF() throws {
+        let long = Self.alert(["message": "line one\nline two\r\n" + String(repeating: "x", count: 400)])
+        let value = try Self.call(.renderAlert, ["alert": long, "target": Self.target(), "token": "t"])["body"]?["udf1"]
+        guard case .string(let text)? = value else { Issue.record("no udf1"); return }
+        #expect(text.count == 255)
+        #expect(text.hasPrefix("2026-11-23T07:30:00Z Critical DiskCleanup: line one line two xxx"))
+        #expect(text.hasSuffix("x…"))
+        #expect(!text.contains("\n") && !text.contains("\r"))
+    }
+
+    @Test func reportsAreWrittenIntoTheSummaryUDF() throws {
+        let request = try Self.call(.renderReport, ["report": Self.report, "target": Self.target(["DeviceUID": Self.device, "SummaryUDF": 7, "AlertUDF": 3]),
+                                                    "token": "tok"])
+        #expect(request == .object([
+            "method": .string("POST"),
+            "url": .string("https://concord-api.centrastage.net/api/v2/device/\(Self.device)/udf"),
+            "headers": .object([
+                "Authorization": .string("Bearer tok"),
+                "Content-Type": .string("application/json"),
+                "Accept": .string("application/json"),
+            ]),
+            "body": .object(["udf7": .string("2026-11-23T07:30:00Z Error Switchboard daily summary for pc-1: 12 modules, 3 issues found, 2 remediated, 1 failed")]),
+        ]))
+        let fallback = try Self.call(.renderReport, ["report": Self.report, "target": Self.target(["DeviceUID": Self.device, "AlertUDF": 3]), "token": "tok"])
+        #expect(fallback["body"]?["udf3"] != nil)
+        let plain = try Self.call(.renderReport, ["report": Self.report, "target": Self.target(["DeviceUID": Self.device]), "token": "tok"])
+        #expect(plain["body"]?["udf1"] != nil)
+    }
+
+    @Test func badInputsAreNamed() {
+        let cases: [(EntryPointRole, [String: Any], String)] = [
+            (.renderAlert, ["alert": Self.alert, "target": Self.target()], "token: missing"),
+            (.renderReport, ["report": Self.report, "target": Self.target(["DeviceUID": Self.device])], "token: missing"),
+            (.renderAlert, ["alert": Self.alert(["data": [:]]), "target": Self.target(), "token": "t"],
+             "alert.data.deviceUid: missing, and target.DeviceUID is not set"),
+            (.renderAlert, ["alert": Self.alert(["data": ["deviceUid": 42]]), "target": Self.target(), "token": "t"],
+             "alert.data.deviceUid: expected a string"),
+            (.renderAlert, ["alert": Self.alert(["data": ["deviceUid": "../../account"]]), "target": Self.target(), "token": "t"],
+             "alert.data.deviceUid: expected a Datto RMM device UID (letters, digits and dashes), got '../../account'"),
+            (.renderAlert, ["alert": Self.alert(["data": [:]]), "target": Self.target(["DeviceUID": "a b"]), "token": "t"],
+             "target.DeviceUID: expected a Datto RMM device UID (letters, digits and dashes), got 'a b'"),
+            (.renderAlert, ["alert": Self.alert, "target": Self.target(["AlertUDF": 0]), "token": "t"],
+             "target.AlertUDF: expected a UDF number between 1 and 300, got 0"),
+            (.renderAlert, ["alert": Self.alert, "target": Self.target(["AlertUDF": 301]), "token": "t"],
+             "target.AlertUDF: expected a UDF number between 1 and 300, got 301"),
+            (.renderAlert, ["alert": Self.alert, "target": Self.target(["AlertUDF": "udf5"]), "token": "t"],
+             "target.AlertUDF: expected an integer"),
+            (.renderReport, ["report": Self.report, "target": Self.target(), "token": "t"], "target.DeviceUID: missing"),
+            (.renderReport, ["report": Self.report, "target": Self.target(["DeviceUID": Self.device, "SummaryUDF": 500]), "token": "t"],
+             "target.SummaryUDF: expected a UDF number between 1 and 300, got 500"),
+            (.renderAlert, ["alert": Self.alert(["severity": "Fatal"]), "target": Self.target(), "token": "t"],
+             "alert.severity: expected one of Info, Warning, Error, Critical, got 'Fatal'"),
+        ]
+        for (role, input, message) in cases { Self.expectFailure(role, input, message) }
+    }
+
+    @Test func thereIsNoTicketRole() throws {
+        #expect(throws: PluginCallError.roleNotProvided(plugin: Self.id, role: .renderTicket)) {
+            try BundledPluginTests.plugin(Self.id).call(.renderTicket, input: Data(#"{"ticket": {"title": "x"}}"#.utf8))
+        }
+    }
+
+    // MARK: parse_response
+
+    @Test func successfulWritesAreDelivered() throws {
+        #expect(try Self.parse("alert", 200, "") == .object(["outcome": .string("delivered"), "createdId": .null]))
+        #expect(try Self.parse("report", 204, "") == .object(["outcome": .string("delivered"), "createdId": .null]))
+    }
+
+    @Test func springAndOAuthErrorsAreRead() throws {
+        let spring = #"{"timestamp":1721131200000,"status":404,"error":"Not Found","message":"Device not found","path":"/api/v2/device/x/udf"}"#
+        #expect(try Self.parse("alert", 404, spring)
+                == .object(["outcome": .string("rejected"), "error": .string("HTTP 404: Not Found: Device not found (/api/v2/device/x/udf)")]))
+        let bare = #"{"timestamp":1721131200000,"status":400,"error":"Bad Request","message":"No message available","path":"/api/v2/device/x/udf"}"#
+        #expect(try Self.parse("alert", 400, bare)
+                == .object(["outcome": .string("rejected"), "error": .string("HTTP 400: Bad Request (/api/v2/device/x/udf)")]))
+        #expect(try Self.parse("token", 400, #"{"error":"invalid_grant","error_description":"Bad credentials"}"#)
+                == .object(["outcome": .string("rejected"), "error": .string("HTTP 400: invalid_grant: Bad credentials")]))
+        #expect(try Self.parse("alert", 400, "<html>bad</html>")
+                == .object(["outcome": .string("rejected"), "error": .string("HTTP 400: <html>bad</html>")]))
+    }
+
+    @Test func standardOutcomes() throws {
+        #expect(try Self.parse("alert", 401, #"{"error":"invalid_token","error_description":"Access token expired"}"#)
+                == .object(["outcome": .string("reauthenticate"), "error": .string("HTTP 401: invalid_token: Access token expired")]))
+        #expect(try Self.parse("alert", 429, "", headers: ["Retry-After": "12"])
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .integer(12), "error": .string("HTTP 429")]))
+        #expect(try Self.parse("alert", 429, "")
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .null, "error": .string("HTTP 429")]))
+        #expect(try Self.parse("alert", 500, #"{"status":500,"error":"Internal Server Error","message":"boom","path":"/api/v2/device/x/udf"}"#)
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .null,
+                            "error": .string("HTTP 500: Internal Server Error: boom (/api/v2/device/x/udf)")]))
+    }
+
+    @Test func a403IsABlockOnlyWhenItSaysSo() throws {
+        let denied = #"{"status":403,"error":"Forbidden","message":"Access is denied","path":"/api/v2/device/x/udf"}"#
+        #expect(try Self.parse("alert", 403, denied)
+                == .object(["outcome": .string("rejected"), "error": .string("HTTP 403: Forbidden: Access is denied (/api/v2/device/x/udf)")]))
+        #expect(try Self.parse("alert", 403, denied, headers: ["Retry-After": "60"])
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .integer(60),
+                            "error": .string("HTTP 403: Forbidden: Access is denied (/api/v2/device/x/udf)")]))
+        #expect(try Self.parse("alert", 403, "Your IP address has been BLOCKED")
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .integer(300), "error": .string("HTTP 403: Your IP address has been BLOCKED")]))
+        #expect(try Self.parse("token", 403, #"{"message":"Rate limit exceeded"}"#)
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .integer(300), "error": .string("HTTP 403: Rate limit exceeded")]))
+        #expect(try Self.parse("alert", 403, "rate limit", target: ["BlockedRetrySeconds": 120])["retryAfterSeconds"] == .integer(120))
+        Self.expectFailure(.parseResponse, ["kind": "alert", "status": 403, "body": "blocked", "target": ["BlockedRetrySeconds": -1]],
+                           "target.BlockedRetrySeconds: must be positive, got -1")
+    }
+
+    @Test func tokenResponses() throws {
+        let full = #"{"access_token":"eyJhbGciOi.x","token_type":"bearer","expires_in":359999,"scope":"default"}"#
+        #expect(try Self.parse("token", 200, full)
+                == .object(["outcome": .string("delivered"), "accessToken": .string("eyJhbGciOi.x"), "expiresInSeconds": .integer(359_999)]))
+        #expect(try Self.parse("token", 200, #"{"access_token":"eyJhbGciOi.x","token_type":"bearer"}"#)
+                == .object(["outcome": .string("delivered"), "accessToken": .string("eyJhbGciOi.x"), "expiresInSeconds": .integer(360_000)]))
+        #expect(try Self.parse("token", 200, #"{"access_token":"a"}"#, target: ["TokenLifetimeSeconds": 7200])["expiresInSeconds"] == .integer(7200))
+        #expect(try Self.parse("token", 200, "{}")
+                == .object(["outcome": .string("rejected"), "error": .string("token response has no access_token")]))
+    }
+}
