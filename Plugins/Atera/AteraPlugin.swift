@@ -61,8 +61,15 @@ struct AteraTarget {
 
     init(_ target: JSONObject) throws(PluginError) {
         self.target = target
-        let endpoint = target.has("APIEndpoint") ? try RequestBuilding.endpoint(target) : Self.defaultEndpoint
-        base = RequestBuilding.apiBase(endpoint, strippingAny: ["/tickets", "/alerts"])
+        var namesAlerts = false
+        if target.has("APIEndpoint") {
+            let api = try APIBase(target, basePath: "/api/v3", resources: ["tickets", "alerts"], example: Self.defaultEndpoint)
+            base = api.url
+            // An endpoint configured as .../alerts says the old agent raised native alerts there.
+            namesAlerts = api.resource == "alerts"
+        } else {
+            base = Self.defaultEndpoint
+        }
 
         let key = try target.string("APIKey")
         // Legacy keys are short opaque strings sent as X-API-KEY; newer accounts get JWTs, which
@@ -72,8 +79,6 @@ struct AteraTarget {
         headers = ["Accept": "application/json", "Content-Type": "application/json"]
             .merging(bearer ? ["Authorization": "Bearer \(key)"] : ["X-API-KEY": key]) { $1 }
 
-        // An endpoint configured as .../alerts says the old agent raised native alerts there.
-        let namesAlerts = RequestBuilding.apiBase(endpoint, strippingAny: ["/alerts"]) != RequestBuilding.apiBase(endpoint, strippingAny: [])
         let alertsDefault = namesAlerts ? "alert" : "ticket"
         alertsAsAlerts = try target.choice("AlertsAs", ["alert", "ticket"], default: alertsDefault) == "alert"
     }

@@ -132,18 +132,6 @@ public enum RequestBuilding {
         text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 
-    /// The API base of an endpoint that may be a legacy full resource URL: `endpoint` without a
-    /// trailing slash and without the first of `resourceSuffixes` it ends with (case-insensitive),
-    /// so `https://app.atera.com/api/v3/tickets` and `https://app.atera.com/api/v3` give the same base.
-    public static func apiBase(_ endpoint: String, strippingAny resourceSuffixes: [String]) -> String {
-        var base = endpoint
-        while base.hasSuffix("/") { base.removeLast() }
-        for suffix in resourceSuffixes where base.lowercased().hasSuffix(suffix.lowercased()) {
-            return String(base.dropLast(suffix.count))
-        }
-        return base
-    }
-
     /// The `APIEndpoint` of a target, required to be an http(s) URL.
     public static func endpoint(_ target: JSONObject) throws(PluginError) -> String {
         let endpoint = try target.string("APIEndpoint")

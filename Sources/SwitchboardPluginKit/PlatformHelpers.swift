@@ -49,6 +49,30 @@ public struct APIBase {
 }
 
 extension RequestBuilding {
+    /// The API base of a platform whose base URL is the host itself (`https://eu.ninjarmm.com`): the
+    /// endpoint up to, not including, the first path segment named in `segments` (without regard
+    /// to case), without query, fragment or trailing slash. Platforms whose base has a path of its
+    /// own (`/api/v1`) use `APIBase`, which also checks that path.
+    public static func apiBase(_ target: JSONObject, strippingFrom segments: Set<String>) throws(PluginError) -> String {
+        let endpoint = try endpoint(target)
+        let withoutQuery = endpoint.prefix { $0 != "?" && $0 != "#" }
+        guard let schemeEnd = withoutQuery.range(of: "://") else {
+            throw .invalidInput("\(target.field("APIEndpoint")): expected an http:// or https:// URL, got '\(endpoint)'")
+        }
+        let afterScheme = withoutQuery[schemeEnd.upperBound...]
+        let host = afterScheme.prefix { $0 != "/" }
+        guard !host.isEmpty else {
+            throw .invalidInput("\(target.field("APIEndpoint")): expected an http:// or https:// URL with a host, got '\(endpoint)'")
+        }
+        let lowered = Set(segments.map { $0.lowercased() })
+        var kept: [Substring] = []
+        for segment in afterScheme.dropFirst(host.count).split(separator: "/", omittingEmptySubsequences: true) {
+            if lowered.contains(segment.lowercased()) { break }
+            kept.append(segment)
+        }
+        return withoutQuery[..<schemeEnd.upperBound] + host + kept.map { "/" + $0 }.joined()
+    }
+
     /// `url` with `pairs` added to its query string, percent-encoded.
     public static func appendingQuery(_ url: String, _ pairs: [(String, String)]) -> String {
         guard !pairs.isEmpty else { return url }
@@ -57,6 +81,13 @@ extension RequestBuilding {
 }
 
 extension PlatformResponse {
+    /// The id at `keys` in a JSON object body (`"id"`, or `"ticket", "id"`), as `identifier` reads it.
+    public func idText(at keys: String...) -> String? {
+        var value: Any? = json
+        for key in keys { value = (value as? [String: Any])?[key] }
+        return Self.identifier(value)
+    }
+
     /// A record id from a parsed JSON body as text: integers (`50123` -> "50123") and non-empty
     /// strings; nil for anything else (booleans, fractions, null).
     public static func identifier(_ value: Any?) -> String? {
