@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
-                "PluginHost", "SwitchboardStore",
+                "PluginHost", "SwitchboardStore", "SwitchboardPluginKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

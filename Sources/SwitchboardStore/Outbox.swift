@@ -188,3 +188,28 @@ extension OutboxMessage: FetchableRecord {
         deliveredAt = (row["delivered_at"] as Double?).map(Date.init(timeIntervalSince1970:))
     }
 }
+
+extension SQLiteStore {
+    /// When the earliest pending message (among `ids`, when given) falls due; nil when none is pending.
+    public func nextDue(among ids: [Int64]?) throws(StoreError) -> Date? {
+        try read { db in
+            var sql = "SELECT MIN(CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_until END) FROM outbox_messages WHERE status IN ('pending', 'sending')"
+            var arguments = StatementArguments()
+            if let ids {
+                guard !ids.isEmpty else { return nil }
+                sql += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
+                arguments += StatementArguments(ids)
+            }
+            return try Double.fetchOne(db, sql: sql, arguments: arguments).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// The messages with these ids, in id order.
+    public func messages(ids: [Int64]) throws(StoreError) -> [OutboxMessage] {
+        guard !ids.isEmpty else { return [] }
+        return try read { db in
+            try OutboxMessage.fetchAll(db, sql: "SELECT * FROM outbox_messages WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+                                       arguments: StatementArguments(ids))
+        }
+    }
+}

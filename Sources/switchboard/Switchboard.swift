@@ -4,7 +4,7 @@ import Logging
 
 /// The `switchboard` command line.
 @main
-struct Switchboard: ParsableCommand {
+struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Connects RMM/PSA platforms to remediation actions through drop-in plugins.",
@@ -13,7 +13,7 @@ struct Switchboard: ParsableCommand {
             failed plugin call, an unknown plugin, unreadable input); 64 invalid usage.
             Set SWITCHBOARD_LOG_LEVEL (debug, info, warning, error) to see plugin log lines on stderr.
             """,
-        subcommands: [PluginsCommand.self]
+        subcommands: [PluginsCommand.self, AlertCommand.self, ReportCommand.self, TargetsCommand.self, ConfigCommand.self, OutboxCommand.self]
     )
 
     /// Sends log lines, including the ones plugins write, to stderr at SWITCHBOARD_LOG_LEVEL.
