@@ -119,5 +119,13 @@ let package = Package(
 
 
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI"]),
+        .testTarget(
+            name: "DeliveryTests",
+            dependencies: [
+                "Delivery", "PluginHost", "SwitchboardStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ]
 )

@@ -58,7 +58,8 @@ public func switchboardSyncroRenderReport(_ input: UnsafePointer<UInt8>?, _ leng
 @_cdecl("switchboard_syncro_parse_response")
 public func switchboardSyncroParseResponse(_ input: UnsafePointer<UInt8>?, _ length: Int, _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
     PluginExports.respond(input, length, output) { input throws(PluginError) in
-        SyncroTarget.result(try PlatformResponse(input)).json
+        let wait = try input.optionalObject("target")?.optionalInteger("RateLimitRetrySeconds") ?? 60
+        return SyncroTarget.result(try PlatformResponse(input), rateLimitRetrySeconds: wait).json
     }
 }
 
@@ -133,13 +134,13 @@ struct SyncroTarget {
     }
 
     /// Syncro answers `{"ticket": {...}}` / `{"rmm_alert": {...}}`; errors in the Rails shapes.
-    static func result(_ response: PlatformResponse) -> ResponseResult {
+    static func result(_ response: PlatformResponse, rateLimitRetrySeconds: Int) -> ResponseResult {
         let json = response.json as? [String: Any]
         if (200..<300).contains(response.status) { return response.result(createdID: json.flatMap(createdID)) }
         let error = json.flatMap(errorText)
         if response.status == 429 {
-            // The limit is 180 requests per minute per IP address: a minute always clears it.
-            return .retry(afterSeconds: response.retryAfterSeconds ?? 60,
+            // The limit is 180 requests per minute per IP address: by default a minute clears it.
+            return .retry(afterSeconds: response.retryAfterSeconds ?? rateLimitRetrySeconds,
                           error: error ?? "HTTP 429: rate limited (Syncro allows 180 requests per minute per IP address)")
         }
         return response.result(error: error)

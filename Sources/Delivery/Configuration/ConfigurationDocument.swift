@@ -48,7 +48,8 @@ struct RawTarget {
             } else if let declared = manifest.config.first(where: { $0.name == field }) {
                 type = declared.type
             } else {
-                let known = DeliveryConfiguration.standardFields.map(\.name) + manifest.config.map(\.name)
+                let standard = DeliveryConfiguration.standardFields.map(\.name)
+                let known = standard + manifest.config.map(\.name).filter { !standard.contains($0) }
                 problem(field, "unknown setting for platform \(platform) (known: \(known.joined(separator: ", ")))")
                 continue
             }
@@ -155,7 +156,9 @@ struct ConfigurationDocument {
     func merge(into existing: [RawTarget], overriding: Bool) -> [RawTarget] {
         var result = existing
         for target in targets {
-            if let index = result.firstIndex(where: { $0.name == target.name }) {
+            // Only a target of an earlier document is merged into; a repeated name within one
+            // document stays a separate target, which validation then reports.
+            if let index = existing.firstIndex(where: { $0.name == target.name }) {
                 result[index].fields.merge(target.fields) { current, new in overriding ? new : current }
             } else {
                 result.append(target)

@@ -58,10 +58,11 @@ public struct DeliveryConfiguration: Sendable {
         environment.apply(to: &raw, policy: &policy, platforms: platforms, problems: &problems)
 
         var targets: [DeliveryTarget] = []
+        var names = Set<String>()
         for target in raw {
-            if let duplicate = targets.first(where: { $0.name == target.name }) {
+            guard names.insert(target.name).inserted else {
                 problems.append(ConfigurationProblem(location: target.location, field: target.path("Name"),
-                                                     reason: "target name '\(duplicate.name)' is used twice; give each target its own Name"))
+                                                     reason: "target name '\(target.name)' is used twice; give each target its own Name"))
                 continue
             }
             if let valid = target.validated(platforms: platforms, problems: &problems) { targets.append(valid) }
@@ -134,10 +135,18 @@ public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible
     public let field: String?
     public let reason: String
     public var description: String { [location, field, reason].compactMap { $0 }.joined(separator: ": ") }
+
+    public init(location: String, field: String?, reason: String) {
+        self.location = location
+        self.field = field
+        self.reason = reason
+    }
 }
 
 /// Everything wrong with a configuration.
 public struct ConfigurationErrors: Error, Sendable, Equatable, CustomStringConvertible {
     public let problems: [ConfigurationProblem]
     public var description: String { problems.map(\.description).joined(separator: "\n") }
+
+    public init(problems: [ConfigurationProblem]) { self.problems = problems }
 }

@@ -25,7 +25,7 @@ struct EnvironmentOverrides {
             let rest = Self.key(String(variable.dropFirst("SWITCHBOARD_TARGET_".count)))
             guard let index = targets.indices.first(where: { rest.hasPrefix(Self.key(targets[$0].name) + "_") }) else {
                 problems.append(ConfigurationProblem(location: location, field: nil, reason:
-                    "no target matches (targets: \(targets.map(\.name).joined(separator: ", ")))"))
+                    "no target matches (targets: \(targets.map(\.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", ")))"))
                 continue
             }
             let fieldKey = String(rest.dropFirst(Self.key(targets[index].name).count + 1))

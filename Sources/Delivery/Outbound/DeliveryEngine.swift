@@ -120,7 +120,7 @@ public final class DeliveryEngine: Sendable {
             audit.error = error
             audit.details["httpStatus"] = status.map(String.init)
         }
-        logger.info("delivery \(audit.outcome ?? "?")", metadata: ["target": "\(message.target)", "message": "\(message.id)",
+        logger.log(level: audit.outcome == "dead" ? .warning : .debug, "delivery \(audit.outcome ?? "?")", metadata: ["target": "\(message.target)", "message": "\(message.id)",
                                                                  "error": "\(audit.error ?? "")"])
         return (outcome, audit)
     }
