@@ -113,7 +113,11 @@ let package = Package(
         .target(name: "BenchmarkBaselines", dependencies: ["CFFI"], path: "Benchmarks/BenchmarkBaselines"),
         .executableTarget(
             name: "switchboard-bench",
-            dependencies: ["PluginHost", "BenchmarkBaselines", "CFFI"],
+            dependencies: [
+                "PluginHost", "BenchmarkBaselines", "CFFI", "Delivery", "SwitchboardStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Benchmarks/switchboard-bench"
         ),
 

@@ -9,7 +9,7 @@ import PluginHost
 
 @main
 struct SwitchboardBench {
-    static func main() throws {
+    static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "load-once" {
             // Child mode: one cold load in a fresh process, so dlopen really maps every library.
@@ -65,6 +65,9 @@ struct SwitchboardBench {
             }
         }
         report.row("reboot plan_action, JSON in and out (whole data-role call)", "\(format(median(dataRole), 0)) ns/call")
+
+        report.section("Delivery to a loopback receiver (median of \(min(rounds, 5)) rounds × 5000 alerts, 32 in flight)")
+        try await DeliveryBenchmark.run(workspace: workspace, alerts: 5000, rounds: min(rounds, 5), report: &report)
 
         report.section("Cold process wall time (median of \(rounds) runs)")
         let floor = try (0..<rounds).map { _ in try workspace.wallMilliseconds("/bin/true", []) }

@@ -51,8 +51,8 @@ public protocol OutboxStore: Sendable {
     /// Claims up to `limit` messages that are due (or whose previous claim expired after a crash),
     /// optionally only among `ids`, leasing them until `now + lease`.
     func claimDue(now: Date, lease: TimeInterval, limit: Int, among ids: [Int64]?) throws(StoreError) -> [OutboxMessage]
-    /// Records the outcome of one attempt, with its audit entry, in one transaction.
-    func record(_ outcome: DeliveryOutcome, audit: AuditEntry?, now: Date) throws(StoreError)
+    /// Records the outcomes of attempts, each with its audit entry, in one transaction.
+    func record(_ outcomes: [(outcome: DeliveryOutcome, audit: AuditEntry?)], now: Date) throws(StoreError)
     func messages(status: OutboxMessage.Status?, limit: Int) throws(StoreError) -> [OutboxMessage]
     /// Makes dead (or, with ids, the named) messages pending again; returns how many.
     func retry(ids: [Int64]?, now: Date) throws(StoreError) -> Int
@@ -103,27 +103,31 @@ extension SQLiteStore: OutboxStore {
         }
     }
 
-    public func record(_ outcome: DeliveryOutcome, audit: AuditEntry?, now: Date) throws(StoreError) {
+    public func record(_ outcomes: [(outcome: DeliveryOutcome, audit: AuditEntry?)], now: Date) throws(StoreError) {
         let stamp = now.timeIntervalSince1970
         try write { db in
-            switch outcome {
-            case .delivered(let id, let status, let remoteID):
-                try db.execute(sql: """
-                    UPDATE outbox_messages SET status = 'delivered', attempts = attempts + 1, lease_until = NULL,
-                        last_http_status = ?, last_error = NULL, remote_id = ?, delivered_at = ?, updated_at = ? WHERE id = ?
-                    """, arguments: [status, remoteID, stamp, stamp, id])
-            case .retry(let id, let at, let status, let error):
-                try db.execute(sql: """
-                    UPDATE outbox_messages SET status = 'pending', attempts = attempts + 1, lease_until = NULL,
-                        next_attempt_at = ?, last_http_status = ?, last_error = ?, updated_at = ? WHERE id = ?
-                    """, arguments: [at.timeIntervalSince1970, status, error, stamp, id])
-            case .dead(let id, let status, let error):
-                try db.execute(sql: """
-                    UPDATE outbox_messages SET status = 'dead', attempts = attempts + 1, lease_until = NULL,
-                        last_http_status = ?, last_error = ?, updated_at = ? WHERE id = ?
-                    """, arguments: [status, error, stamp, id])
-            }
-            if let audit { try SQLiteStore.append([audit], in: db) }
+            for (outcome, _) in outcomes { try Self.apply(outcome, stamp: stamp, in: db) }
+            try SQLiteStore.append(outcomes.compactMap(\.audit), in: db)
+        }
+    }
+
+    private static func apply(_ outcome: DeliveryOutcome, stamp: Double, in db: Database) throws {
+        switch outcome {
+        case .delivered(let id, let status, let remoteID):
+            try db.execute(sql: """
+                UPDATE outbox_messages SET status = 'delivered', attempts = attempts + 1, lease_until = NULL,
+                    last_http_status = ?, last_error = NULL, remote_id = ?, delivered_at = ?, updated_at = ? WHERE id = ?
+                """, arguments: [status, remoteID, stamp, stamp, id])
+        case .retry(let id, let at, let status, let error):
+            try db.execute(sql: """
+                UPDATE outbox_messages SET status = 'pending', attempts = attempts + 1, lease_until = NULL,
+                    next_attempt_at = ?, last_http_status = ?, last_error = ?, updated_at = ? WHERE id = ?
+                """, arguments: [at.timeIntervalSince1970, status, error, stamp, id])
+        case .dead(let id, let status, let error):
+            try db.execute(sql: """
+                UPDATE outbox_messages SET status = 'dead', attempts = attempts + 1, lease_until = NULL,
+                    last_http_status = ?, last_error = ?, updated_at = ? WHERE id = ?
+                """, arguments: [status, error, stamp, id])
         }
     }
 

@@ -43,8 +43,19 @@ public final class DeliveryEngine: Sendable {
 
     /// Writes the alert to the outbox once for every enabled target whose settings let it through.
     public func enqueue(alert: AlertEvent) throws(StoreError) -> [OutboxMessage] {
-        let targets = configuration.targets.filter { $0.accepts(alert.severity, phase: alert.phase) }
-        return try enqueue(kind: "alert", payload: alert.payload, to: targets)
+        try enqueue(alerts: [alert])
+    }
+
+    /// Writes a stream of alerts in one transaction (one durable commit for all of them).
+    public func enqueue(alerts: [AlertEvent]) throws(StoreError) -> [OutboxMessage] {
+        let messages = alerts.flatMap { alert in
+            let correlation = UUID().uuidString.lowercased()
+            let text = alert.payload.text()
+            return configuration.targets.filter { $0.accepts(alert.severity, phase: alert.phase) }.map {
+                NewOutboxMessage(correlationID: correlation, target: $0.name, platform: $0.platform, kind: "alert", payload: text)
+            }
+        }
+        return try store.enqueue(messages, now: Date())
     }
 
     /// Writes the run summary to the outbox for every enabled target with SendDailySummary.
@@ -86,7 +97,7 @@ public final class DeliveryEngine: Sendable {
                 for message in batch { group.addTask { await self.attempt(message) } }
                 return await group.reduce(into: []) { $0.append($1) }
             }
-            for (outcome, audit) in outcomes { try store.record(outcome, audit: audit, now: Date()) }
+            try store.record(outcomes.map { ($0.0, $0.1) }, now: Date())
         }
         return try store.messages(ids: ids ?? Array(attempted).sorted())
     }
