@@ -26,7 +26,7 @@ public struct AlertEvent: Sendable {
     var payload: JSONValue {
         var alert: [String: JSONValue] = [
             "source": .string(source), "module": .string(module), "severity": .string(severity.rawValue),
-            "message": .string(message), "timestamp": .string(ISO8601DateFormatter().string(from: Date())),
+            "message": .string(message), "timestamp": .string(Date().formatted(.iso8601)),
             "endpoint": .string(SystemIdentity.current.hostName), "data": .object(data),
         ]
         if !SystemIdentity.current.domain.isEmpty { alert["domain"] = .string(SystemIdentity.current.domain) }
@@ -53,7 +53,7 @@ public struct RunSummary: Sendable, Equatable {
         var report: [String: JSONValue] = [
             "modules": .integer(Int64(modules)), "issuesFound": .integer(Int64(issuesFound)),
             "remediated": .integer(Int64(remediated)), "failed": .integer(Int64(failed)),
-            "timestamp": .string(ISO8601DateFormatter().string(from: Date())), "endpoint": .string(SystemIdentity.current.hostName),
+            "timestamp": .string(Date().formatted(.iso8601)), "endpoint": .string(SystemIdentity.current.hostName),
         ]
         if !SystemIdentity.current.domain.isEmpty { report["domain"] = .string(SystemIdentity.current.domain) }
         return .object(report)

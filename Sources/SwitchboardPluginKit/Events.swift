@@ -147,17 +147,16 @@ public struct Report {
     }
 }
 
-/// ISO-8601 timestamps, normalized to UTC with a `Z`.
+/// ISO-8601 timestamps, normalized to UTC with a `Z`. (Format styles, not ISO8601DateFormatter:
+/// creating one of those costs tens of microseconds on Linux, on every call.)
 public enum Timestamp {
     public static func utc(_ text: String?, field: String) throws(PluginError) -> String {
-        let utc = ISO8601DateFormatter()
-        guard let text else { return utc.string(from: Date()) }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = utc.date(from: text) ?? fractional.date(from: text) else {
+        guard let text else { return Date().formatted(.iso8601) }
+        guard let date = (try? Date(text, strategy: .iso8601))
+                ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) else {
             throw .invalidInput("\(field): expected an ISO-8601 date-time such as 2026-11-23T07:30:00Z, got '\(text)'")
         }
-        return utc.string(from: date)
+        return date.formatted(.iso8601)
     }
 }
 

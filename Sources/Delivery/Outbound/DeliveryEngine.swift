@@ -125,7 +125,7 @@ public final class DeliveryEngine: Sendable {
             audit.outcome = "retry"
             audit.error = error
             audit.details["httpStatus"] = status.map(String.init)
-            audit.details["nextAttempt"] = ISO8601DateFormatter().string(from: at)
+            audit.details["nextAttempt"] = at.formatted(.iso8601)
         case .dead(_, let status, let error):
             audit.outcome = "dead"
             audit.error = error

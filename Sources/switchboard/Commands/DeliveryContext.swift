@@ -58,7 +58,7 @@ enum OutboxFormat {
             let facts = [status, message.remoteID.map { "created \($0)" }].compactMap { $0 }
             return "\(what) delivered" + (facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))")
         case .pending, .sending:
-            return "\(what) queued, next attempt \(ISO8601DateFormatter().string(from: message.nextAttemptAt))"
+            return "\(what) queued, next attempt \(message.nextAttemptAt.formatted(.iso8601))"
                 + (message.lastError.map { " after: \($0)" } ?? "")
         case .dead:
             return "\(what) failed: \(message.lastError ?? status ?? "unknown error")"
@@ -66,16 +66,15 @@ enum OutboxFormat {
     }
 
     static func json(_ message: OutboxMessage) -> JSONValue {
-        let formatter = ISO8601DateFormatter()
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         return .object([
             "id": .integer(message.id), "target": .string(message.target), "platform": .string(message.platform),
             "kind": .string(message.kind), "status": .string(message.status.rawValue), "attempts": .integer(Int64(message.attempts)),
             "httpStatus": message.lastHTTPStatus.map { .integer(Int64($0)) } ?? .null, "error": text(message.lastError),
             "remoteId": text(message.remoteID), "idempotencyKey": .string(message.idempotencyKey),
-            "correlationId": .string(message.correlationID), "createdAt": .string(formatter.string(from: message.createdAt)),
-            "nextAttemptAt": .string(formatter.string(from: message.nextAttemptAt)),
-            "deliveredAt": text(message.deliveredAt.map { formatter.string(from: $0) }),
+            "correlationId": .string(message.correlationID), "createdAt": .string(message.createdAt.formatted(.iso8601)),
+            "nextAttemptAt": .string(message.nextAttemptAt.formatted(.iso8601)),
+            "deliveredAt": text(message.deliveredAt.map { $0.formatted(.iso8601) }),
         ])
     }
 
