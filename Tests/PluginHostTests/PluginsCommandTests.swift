@@ -24,7 +24,11 @@ import Testing
         #expect(entry["library"] == .string(folder + "/libexample.so"))
         #expect(entry["manifest"] == .string(folder + "/manifest.json"))
         #expect(entry["sha256"] == .string(try sha256(of: folder + "/libexample.so")))
-        #expect(entry["entryPoints"]?.text() == #"[{"role":"describe","signature":"pointer()","symbol":"example_describe"},{"role":"init","signature":"int32(pointer)","symbol":"example_init"},{"role":"render_alert","signature":"int32(pointer,size,pointer)","symbol":"example_render_alert"}]"#)
+        #expect(entry["entryPoints"] == .array([
+            .object(["role": .string("describe"), "signature": .string("pointer()"), "symbol": .string("example_describe")]),
+            .object(["role": .string("init"), "signature": .string("int32(pointer)"), "symbol": .string("example_init")]),
+            .object(["role": .string("render_alert"), "signature": .string("int32(pointer,size,pointer)"), "symbol": .string("example_render_alert")]),
+        ]))
         // The bundled plugins are listed too.
         #expect(items.compactMap { $0["id"] } .contains(.string("switchboard.webhook")))
 

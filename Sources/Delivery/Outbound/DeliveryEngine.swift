@@ -182,7 +182,7 @@ public final class DeliveryEngine: Sendable {
                 throw .dead(nil, "\(adapter.label) asked for a signed request but target '\(target.name)' has no Secret")
             }
             let mac = HMAC<SHA256>.authenticationCode(for: request.body, using: SymmetricKey(data: Data(secret.utf8)))
-            request.headers.append((signature.header, signature.prefix + mac.map { String(format: "%02x", $0) }.joined()))
+            request.headers.append((signature.header, signature.prefix + mac.hexString))
         }
         return request
     }

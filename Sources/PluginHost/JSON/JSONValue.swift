@@ -63,14 +63,31 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Serializes the value: compact, or pretty-printed with sorted keys for people to read.
+    /// Serializes the value: compact for machines (key order unspecified), or pretty-printed with
+    /// sorted keys for people to read.
     public func serialized(pretty: Bool = false) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            : [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON value and numbers are finite
-        // by construction (they come from parsed JSON).
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        if pretty {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            // Encoding a JSONValue cannot fail: every case maps to a JSON value and numbers are
+            // finite by construction (they come from parsed JSON).
+            return (try? encoder.encode(self)) ?? Data("null".utf8)
+        }
+        return (try? JSONSerialization.data(withJSONObject: foundationValue, options: [.fragmentsAllowed, .withoutEscapingSlashes]))
+            ?? Data("null".utf8)
+    }
+
+    /// The value as JSONSerialization takes it (much faster than JSONEncoder for compact output).
+    private var foundationValue: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let value): value
+        case .integer(let value): value
+        case .number(let value): value
+        case .string(let value): value
+        case .array(let items): items.map(\.foundationValue)
+        case .object(let members): members.mapValues(\.foundationValue)
+        }
     }
 }
 
