@@ -49,8 +49,8 @@ public protocol OutboxStore: Sendable {
     /// Commits `messages` in one transaction, each with a fresh idempotency key.
     func enqueue(_ messages: [NewOutboxMessage], now: Date) throws(StoreError) -> [OutboxMessage]
     /// Claims up to `limit` messages that are due (or whose previous claim expired after a crash),
-    /// optionally only among `ids`, leasing them until `now + lease`.
-    func claimDue(now: Date, lease: TimeInterval, limit: Int, among ids: [Int64]?) throws(StoreError) -> [OutboxMessage]
+    /// optionally only those whose id is in `ids`, leasing them until `now + lease`.
+    func claimDue(now: Date, lease: TimeInterval, limit: Int, among ids: ClosedRange<Int64>?) throws(StoreError) -> [OutboxMessage]
     /// Records the outcomes of attempts, each with its audit entry, in one transaction.
     func record(_ outcomes: [(outcome: DeliveryOutcome, audit: AuditEntry?)], now: Date) throws(StoreError)
     func messages(status: OutboxMessage.Status?, limit: Int) throws(StoreError) -> [OutboxMessage]
@@ -82,14 +82,13 @@ extension SQLiteStore: OutboxStore {
         }
     }
 
-    public func claimDue(now: Date, lease: TimeInterval, limit: Int, among ids: [Int64]?) throws(StoreError) -> [OutboxMessage] {
+    public func claimDue(now: Date, lease: TimeInterval, limit: Int, among ids: ClosedRange<Int64>?) throws(StoreError) -> [OutboxMessage] {
         let stamp = now.timeIntervalSince1970
         var filter = ""
         var arguments: StatementArguments = [stamp + lease, stamp, stamp, stamp]
         if let ids {
-            guard !ids.isEmpty else { return [] }
-            filter = " AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
-            arguments += StatementArguments(ids)
+            filter = " AND id BETWEEN ? AND ?"
+            arguments += [ids.lowerBound, ids.upperBound]
         }
         arguments += [limit]
         return try write { db in
@@ -194,15 +193,14 @@ extension OutboxMessage: FetchableRecord {
 }
 
 extension SQLiteStore {
-    /// When the earliest pending message (among `ids`, when given) falls due; nil when none is pending.
-    public func nextDue(among ids: [Int64]?) throws(StoreError) -> Date? {
+    /// When the earliest pending message (with an id in `ids`, when given) falls due; nil when none is pending.
+    public func nextDue(among ids: ClosedRange<Int64>?) throws(StoreError) -> Date? {
         try read { db in
             var sql = "SELECT MIN(CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_until END) FROM outbox_messages WHERE status IN ('pending', 'sending')"
             var arguments = StatementArguments()
             if let ids {
-                guard !ids.isEmpty else { return nil }
-                sql += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
-                arguments += StatementArguments(ids)
+                sql += " AND id BETWEEN ? AND ?"
+                arguments += [ids.lowerBound, ids.upperBound]
             }
             return try Double.fetchOne(db, sql: sql, arguments: arguments).map(Date.init(timeIntervalSince1970:))
         }

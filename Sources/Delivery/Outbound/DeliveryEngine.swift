@@ -79,16 +79,22 @@ public final class DeliveryEngine: Sendable {
 
     // MARK: Delivering
 
-    /// Delivers due messages (only those in `ids`, when given) until none is left that falls due
+    /// Delivers due messages (only those with ids from the lowest to the highest of `ids`, when
+    /// given: messages queued together have neighbouring ids) until none is left that falls due
     /// within `patience`, and returns the final state of `ids` (or of everything attempted).
     public func deliver(among ids: [Int64]?, patience: Duration) async throws(StoreError) -> [OutboxMessage] {
         let deadline = Date().addingTimeInterval(Double(patience.components.seconds))
         var attempted = Set<Int64>()
+        var range: ClosedRange<Int64>?
+        if let ids {
+            guard let lowest = ids.min(), let highest = ids.max() else { return [] }
+            range = lowest...highest
+        }
         while true {
             let lease = configuration.policy.timeoutSeconds * 3 + 30
-            let batch = try store.claimDue(now: Date(), lease: lease, limit: 32, among: ids)
+            let batch = try store.claimDue(now: Date(), lease: lease, limit: 32, among: range)
             if batch.isEmpty {
-                guard let next = try store.nextDue(among: ids), next <= deadline else { break }
+                guard let next = try store.nextDue(among: range), next <= deadline else { break }
                 try? await Task.sleep(for: .milliseconds(max(5, Int(next.timeIntervalSinceNow * 1000))))
                 continue
             }
