@@ -157,6 +157,17 @@ import Testing
         #expect(throws: JSONParseError(reason: "Invalid value around character 10.")) { try JSONValue.parse(Data("{\"id\": 1} trailing".utf8)) }
     }
 
+    @Test func compactSerializationRoundTrips() throws {
+        let value = JSONValue.object([
+            "text": .string("quote \" backslash \\ newline \n tab \t bell \u{07} é 漢字 🙂 slash /"),
+            "numbers": .array([.integer(-42), .integer(Int64.max), .number(1.5), .number(-2.5e-8), .number(1e20)]),
+            "flags": .array([.bool(true), .bool(false), .null]),
+            "nested": .object(["empty": .object([:]), "list": .array([])]),
+        ])
+        #expect(try JSONValue.parse(value.serialized()) == value)
+        #expect(String(decoding: JSONValue.string("a\u{01}b").serialized(), as: UTF8.self) == #""a\u0001b""#)
+    }
+
     @Test func jsonKeepsIntegersNumbersAndBooleansApart() throws {
         #expect(try JSONValue.parse(Data(#"[1, 1.5, true, null, "x", {"k": []}]"#.utf8))
                 == .array([.integer(1), .number(1.5), .bool(true), .null, .string("x"), .object(["k": .array([])])]))

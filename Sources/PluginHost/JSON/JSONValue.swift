@@ -73,21 +73,57 @@ public enum JSONValue: Sendable, Equatable {
             // finite by construction (they come from parsed JSON).
             return (try? encoder.encode(self)) ?? Data("null".utf8)
         }
-        return (try? JSONSerialization.data(withJSONObject: foundationValue, options: [.fragmentsAllowed, .withoutEscapingSlashes]))
-            ?? Data("null".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        write(to: &bytes)
+        return Data(bytes)
     }
 
-    /// The value as JSONSerialization takes it (much faster than JSONEncoder for compact output).
-    private var foundationValue: Any {
+    /// Compact RFC 8259 output, written directly: every plugin call serializes its input, and
+    /// Foundation's writer (dynamic casts on every value) was the largest cost of a delivery.
+    private func write(to bytes: inout [UInt8]) {
         switch self {
-        case .null: NSNull()
-        case .bool(let value): value
-        case .integer(let value): value
-        case .number(let value): value
-        case .string(let value): value
-        case .array(let items): items.map(\.foundationValue)
-        case .object(let members): members.mapValues(\.foundationValue)
+        case .null: bytes += Array("null".utf8)
+        case .bool(let value): bytes += Array((value ? "true" : "false").utf8)
+        case .integer(let value): bytes += Array(String(value).utf8)
+        case .number(let value): bytes += Array((value.isFinite ? String(value) : "null").utf8)
+        case .string(let value): Self.write(value, to: &bytes)
+        case .array(let items):
+            bytes.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                item.write(to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            bytes.append(UInt8(ascii: "{"))
+            var first = true
+            for (key, value) in members {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
+                Self.write(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                value.write(to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
         }
+    }
+
+    private static func write(_ string: String, to bytes: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        bytes.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 }
 
