@@ -3,7 +3,7 @@ import PluginHost
 import Testing
 
 /// The Datto RMM adapter, called through the real host like every bundled plugin.
-@Suite struct DattoRMMPluginTests {
+@Suite struct DattoRMMPluginTests: DictionaryAdapterTests {
     static let id = "switchboard.dattormm"
     static let device = "31fcea20-3924-c976-0a59-52ec4a2bbf6f"
     static var settings: [String: Any] { [
@@ -19,31 +19,7 @@ import Testing
         "modules": 12, "issuesFound": 3, "remediated": 2, "failed": 1, "endpoint": "pc-1", "timestamp": "2026-11-23T07:30:00Z",
     ] }
 
-    static func call(_ role: EntryPointRole, _ input: [String: Any]) throws -> JSONValue {
-        let data = try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])
-        return try BundledPluginTests.call(id, role, String(decoding: data, as: UTF8.self))
-    }
-
-    /// `target` with `changes` applied; NSNull removes a field.
-    static func target(_ changes: [String: Any] = [:]) -> [String: Any] {
-        var result = settings
-        for (key, value) in changes { result[key] = value is NSNull ? nil : value }
-        return result
-    }
-
     static func alert(_ changes: [String: Any]) -> [String: Any] { alert.merging(changes) { $1 } }
-
-    static func expectFailure(_ role: EntryPointRole, _ input: [String: Any], _ message: String, status: Int32 = 1,
-                              sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(throws: PluginCallError.failed(plugin: id, role: role, status: status, message: message), sourceLocation: sourceLocation) {
-            try call(role, input)
-        }
-    }
-
-    static func parse(_ kind: String, _ status: Int, _ body: String, headers: [String: String] = [:],
-                      target: [String: Any] = [:]) throws -> JSONValue {
-        try call(.parseResponse, ["kind": kind, "status": status, "headers": headers, "body": body, "target": target])
-    }
 
     // MARK: request_token
 

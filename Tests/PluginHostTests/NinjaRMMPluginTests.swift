@@ -3,7 +3,7 @@ import PluginHost
 import Testing
 
 /// The NinjaOne adapter, called through the real host like every bundled plugin.
-@Suite struct NinjaRMMPluginTests {
+@Suite struct NinjaRMMPluginTests: DictionaryAdapterTests {
     static let id = "switchboard.ninjarmm"
     static var settings: [String: Any] { [
         "Name": "Ninja EU", "Platform": "ninjarmm", "APIEndpoint": "https://eu.ninjarmm.com",
@@ -13,30 +13,6 @@ import Testing
         "module": "DiskCleanup", "severity": "Error", "message": "C: has 1% free",
         "timestamp": "2026-11-23T07:30:00Z", "endpoint": "pc-042", "domain": "corp.example", "source": "SelfHealingAgent",
     ] }
-
-    static func call(_ role: EntryPointRole, _ input: [String: Any]) throws -> JSONValue {
-        let data = try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])
-        return try BundledPluginTests.call(id, role, String(decoding: data, as: UTF8.self))
-    }
-
-    /// `target` with `changes` applied; NSNull removes a field.
-    static func target(_ changes: [String: Any] = [:]) -> [String: Any] {
-        var result = settings
-        for (key, value) in changes { result[key] = value is NSNull ? nil : value }
-        return result
-    }
-
-    static func expectFailure(_ role: EntryPointRole, _ input: [String: Any], _ message: String, status: Int32 = 1,
-                              sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(throws: PluginCallError.failed(plugin: id, role: role, status: status, message: message), sourceLocation: sourceLocation) {
-            try call(role, input)
-        }
-    }
-
-    static func parse(_ kind: String, _ status: Int, _ body: String, headers: [String: String] = [:],
-                      target: [String: Any] = [:]) throws -> JSONValue {
-        try call(.parseResponse, ["kind": kind, "status": status, "headers": headers, "body": body, "target": target])
-    }
 
     // MARK: request_token
 
