@@ -9,6 +9,9 @@ import PackageDescription
 // debugger), and the manifests pin the debug build that `swift build` and `swift test` make.
 let reproducibleC: [CSetting] = [.unsafeFlags(["-O2", "-g0", "-fvisibility=hidden"])]
 let reproducibleSwift: [SwiftSetting] = [.unsafeFlags(["-gnone", "-Xfrontend", "-disable-incremental-llvm-codegen"])]
+/// The bundled platform adapters written in Swift: `Plugins/<Name>/`, built into libSwitchboard<Name>.so.
+let swiftPlugins = ["Webhook", "Atera", "ConnectWise", "DattoRMM", "NinjaRMM", "Syncro"]
+
 func reproducibleLink(soname: String) -> [LinkerSetting] {
     [.unsafeFlags(["-Xlinker", "--strip-all", "-Xlinker", "--build-id=none", "-Xlinker", "--gc-sections",
                    "-Xlinker", "-soname=\(soname)"])]
@@ -19,14 +22,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchboard", targets: ["switchboard"]),
-        .library(name: "SwitchboardWebhook", type: .dynamic, targets: ["WebhookPlugin"]),
         .library(name: "SwitchboardReboot", type: .dynamic, targets: ["RebootPlugin"]),
-        .library(name: "SwitchboardAtera", type: .dynamic, targets: ["AteraPlugin"]),
-        .library(name: "SwitchboardConnectWise", type: .dynamic, targets: ["ConnectWisePlugin"]),
-        .library(name: "SwitchboardDattoRMM", type: .dynamic, targets: ["DattoRMMPlugin"]),
-        .library(name: "SwitchboardNinjaRMM", type: .dynamic, targets: ["NinjaRMMPlugin"]),
-        .library(name: "SwitchboardSyncro", type: .dynamic, targets: ["SyncroPlugin"]),
-    ],
+    ] + swiftPlugins.map { name in
+        .library(name: "Switchboard\(name)", type: .dynamic, targets: ["\(name)Plugin"])
+    },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -79,31 +78,8 @@ let package = Package(
         // Linked statically into each plugin, so it is built as reproducibly as they are.
         .target(name: "SwitchboardPluginKit", dependencies: ["SwitchboardABI"], packageAccess: false, swiftSettings: reproducibleSwift),
 
-        // Bundled plugins: ordinary targets under Plugins/ need an explicit path.
-        .target(
-            name: "WebhookPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/Webhook", packageAccess: false,
-            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardWebhook.so")
-        ),
-        .target(
-            name: "AteraPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/Atera", packageAccess: false,
-            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardAtera.so")
-        ),
-        .target(
-            name: "ConnectWisePlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/ConnectWise", packageAccess: false,
-            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardConnectWise.so")
-        ),
-        .target(
-            name: "DattoRMMPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/DattoRMM", packageAccess: false,
-            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardDattoRMM.so")
-        ),
-        .target(
-            name: "NinjaRMMPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/NinjaRMM", packageAccess: false,
-            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardNinjaRMM.so")
-        ),
-        .target(
-            name: "SyncroPlugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/Syncro", packageAccess: false,
-            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboardSyncro.so")
-        ),
+        // The bundled C plugin (the Swift ones follow the list below). Ordinary targets under
+        // Plugins/ need an explicit path.
         .target(
             name: "RebootPlugin", dependencies: ["SwitchboardABI"], path: "Plugins/Reboot",
             cSettings: reproducibleC, linkerSettings: reproducibleLink(soname: "libSwitchboardReboot.so")
@@ -121,7 +97,6 @@ let package = Package(
             path: "Benchmarks/switchboard-bench"
         ),
 
-
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI"]),
         .testTarget(
             name: "DeliveryTests",
@@ -131,5 +106,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-    ]
+    ] + swiftPlugins.map { name in
+        .target(
+            name: "\(name)Plugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/\(name)", packageAccess: false,
+            swiftSettings: reproducibleSwift, linkerSettings: reproducibleLink(soname: "libSwitchboard\(name).so")
+        )
+    }
 )
