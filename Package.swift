@@ -66,10 +66,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Action requests on tickets: plans from action plugins, their execution, the router.
+        .target(
+            name: "Actions",
+            dependencies: [
+                "PluginHost", "SwitchboardStore", "Delivery",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "PluginHost", "Delivery", "SwitchboardStore",
+                "PluginHost", "Delivery", "SwitchboardStore", "Actions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
