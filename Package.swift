@@ -106,11 +106,17 @@ let package = Package(
             path: "Benchmarks/switchboard-bench"
         ),
 
-        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI"]),
+        // What the test targets share: paths, temporary folders, the real binary, a platform emulator.
+        .target(
+            name: "TestSupport",
+            dependencies: ["PluginHost", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI", "TestSupport"]),
         .testTarget(
             name: "DeliveryTests",
             dependencies: [
-                "Delivery", "PluginHost", "SwitchboardStore",
+                "Delivery", "PluginHost", "SwitchboardStore", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import PluginHost
 import SwitchboardStore
+import TestSupport
 import Testing
 
 /// Every platform adapter, end to end: a real alert through the outbox, the plugin, real HTTP on
@@ -130,7 +131,7 @@ import Testing
 
         let audit = try store.auditEntries(event: "delivery.attempted", limit: 100)
         #expect(audit.map(\.entry.outcome) == ["retry", "retry", "retry", "retry", "delivered", "dead"])
-        #expect(audit.allSatisfy { $0.entry.plugin == "switchboard.\(platform.name)@\(Fixture.catalog.loaded.first { $0.manifest.id == "switchboard.\(platform.name)" }?.manifest.version ?? "")" })
+        #expect(audit.allSatisfy { $0.entry.plugin == "switchboard.\(platform.name)@\(Paths.catalog.loaded.first { $0.manifest.id == "switchboard.\(platform.name)" }?.manifest.version ?? "")" })
         #expect(try store.verifyAuditChain() == nil)
         await emulator.stop()
     }

@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import PluginHost
+import TestSupport
 import Testing
 
 /// Loading delivery configuration: the legacy single-target file, lists, policy, environment, and

@@ -1,25 +1,13 @@
 import Foundation
 import PluginHost
+import TestSupport
 import Testing
 
 /// The delivery commands of the real `switchboard` binary.
 @Suite struct DeliveryCommandTests {
     func run(_ sandbox: DeliverySandbox, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Fixture.products + "/switchboard")
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }
-        environment["SWITCHBOARD_HOME"] = sandbox.root
-        environment["SWITCHBOARD_POLICY"] = nil
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let result = try sandbox.switchboard(arguments, home: sandbox.root)
+        return (result.status, result.stdout, result.stderr)
     }
 
     @Test func alertSendDeliversAndTheOutboxShowsIt() async throws {

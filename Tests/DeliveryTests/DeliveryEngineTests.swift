@@ -3,6 +3,7 @@ import Delivery
 import Foundation
 import PluginHost
 import SwitchboardStore
+import TestSupport
 import Testing
 
 /// The delivery engine over real HTTP on loopback: durability, exactly-once, signatures, tokens,

@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import PluginHost
+import TestSupport
 import Testing
 
 /// `switchboard serve`: the outbox keeps moving and the daily summary goes out on time.
@@ -33,7 +34,7 @@ import Testing
         formatter.dateFormat = "HH:mm:ss"
         let at = formatter.string(from: Date().addingTimeInterval(3))
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Fixture.products + "/switchboard")
+        process.executableURL = URL(fileURLWithPath: Paths.products + "/switchboard")
         process.arguments = ["serve", "--results", results, "--summary-at", at]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }
         environment["SWITCHBOARD_HOME"] = sandbox.root

@@ -1,13 +1,12 @@
 import Foundation
 import PluginHost
+import TestSupport
 import Testing
 
 /// The plugins built by this package, loaded the way the host loads them: bundled manifests,
 /// libraries from the build output.
 @Suite struct BundledPluginTests {
-    static let catalog = PluginCatalog.load(
-        PluginSearchPath(bundled: BundledPlugins(manifests: Paths.repository + "/Manifests", libraries: Paths.products), dropIns: [])
-            .discover().candidates)
+    static var catalog: PluginCatalog { Paths.catalog }
 
     static func plugin(_ id: String) throws -> LoadedPlugin { try catalog.plugin(id: id) }
 

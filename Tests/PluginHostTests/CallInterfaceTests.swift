@@ -1,5 +1,6 @@
 import Foundation
 @testable import PluginHost
+import TestSupport
 import Testing
 
 /// libffi call interfaces prepared from declared signatures, over every C type.

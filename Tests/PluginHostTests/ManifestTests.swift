@@ -1,5 +1,6 @@
 import Foundation
 @testable import PluginHost
+import TestSupport
 import Testing
 
 /// Manifest validation: every bad field is rejected with the file, the field and the reason.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import PluginHost
 import Synchronization
+import TestSupport
 import Testing
 
 /// Verified loading with real shared objects compiled by `cc`: each bad plugin is rejected with

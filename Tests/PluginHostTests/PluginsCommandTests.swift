@@ -1,5 +1,6 @@
 import Foundation
 import PluginHost
+import TestSupport
 import Testing
 
 /// The real `switchboard` binary, with plugins compiled out of tree and dropped into folders.

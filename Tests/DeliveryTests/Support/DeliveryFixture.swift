@@ -2,40 +2,23 @@ import Delivery
 import Foundation
 import PluginHost
 import SwitchboardStore
+import TestSupport
 
-/// The repository, the build products, and the bundled plugins, as the tests use them.
+/// The bundled platform plugins' manifests by platform name.
 enum Fixture {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let products: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return (executable as NSString).deletingLastPathComponent
-    }()
-    static let catalog = PluginCatalog.load(
-        PluginSearchPath(bundled: BundledPlugins(manifests: repository + "/Manifests", libraries: products), dropIns: []).discover().candidates)
     static var platforms: [String: Manifest] {
-        catalog.loaded.reduce(into: [:]) { if let platform = $1.manifest.platform { $0[platform] = $1.manifest } }
+        Paths.catalog.loaded.reduce(into: [:]) { if let platform = $1.manifest.platform { $0[platform] = $1.manifest } }
     }
 }
 
-/// A temporary folder with a configuration file and a store.
-final class DeliverySandbox: Sendable {
-    let root: String
+/// A test's temporary folder holding a configuration file and a store.
+typealias DeliverySandbox = TemporaryFolder
 
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-delivery-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-
+extension TemporaryFolder {
     /// Writes `json` to `name` (mode 0600 unless given) and returns its path.
     @discardableResult
     func file(_ name: String, _ json: String, mode: mode_t = 0o600) throws -> String {
-        let path = root + "/" + name
-        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
-        chmod(path, mode)
-        return path
+        try write(json, to: name, mode: mode)
     }
 
     func configuration(_ json: String, policy: String? = nil, environment: [String: String] = [:]) throws -> DeliveryConfiguration {
@@ -49,7 +32,7 @@ final class DeliverySandbox: Sendable {
 
     func engine(_ json: String) throws -> (DeliveryEngine, SQLiteStore) {
         let store = try store()
-        return (DeliveryEngine(configuration: try configuration(json), plugins: Fixture.catalog.loaded, store: store), store)
+        return (DeliveryEngine(configuration: try configuration(json), plugins: Paths.catalog.loaded, store: store), store)
     }
 }
 

@@ -7,29 +7,36 @@ import Synchronization
 
 /// An emulated platform API on loopback: records every request and answers from a script, so
 /// tests can drive real HTTP through timeouts, throttling and errors.
-final class PlatformEmulator: Sendable {
-    struct Recorded: Sendable {
-        let method: String
+public final class PlatformEmulator: Sendable {
+    public struct Recorded: Sendable {
+        public let method: String
         /// Path and query.
-        let path: String
+        public let path: String
         /// Names in lowercase.
-        let headers: [String: String]
-        let body: String
-        let time: Date
+        public let headers: [String: String]
+        public let body: String
+        public let time: Date
 
-        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
+        public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
     }
 
-    struct Reply: Sendable {
-        var status: Int
-        var headers: [String: String] = [:]
-        var body: String = ""
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
         /// Answer only after this long (to make the client time out).
-        var delay: Duration?
+        public var delay: Duration?
+
+        public init(status: Int, headers: [String: String] = [:], body: String = "", delay: Duration? = nil) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.delay = delay
+        }
     }
 
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
     private let box: Box
     private let task: Task<Void, any Error>
 
@@ -42,7 +49,7 @@ final class PlatformEmulator: Sendable {
     deinit { task.cancel() }
 
     /// Starts an emulator on `port` (0: any free port) and waits until it listens.
-    static func start(port: Int = 0) async throws -> PlatformEmulator {
+    public static func start(port: Int = 0) async throws -> PlatformEmulator {
         let box = Box()
         let responder = Responder(box: box)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -56,22 +63,22 @@ final class PlatformEmulator: Sendable {
         return PlatformEmulator(port: bound, box: box, task: task)
     }
 
-    func stop() async {
+    public func stop() async {
         task.cancel()
         _ = try? await task.value
     }
 
     /// Queues replies for requests whose path starts with `prefix`.
-    func reply(_ prefix: String, _ replies: Reply...) {
+    public func reply(_ prefix: String, _ replies: Reply...) {
         box.script.withLock { script in
             script.removeAll { $0.prefix == prefix }
             script.append((prefix, replies))
         }
     }
 
-    var requests: [Recorded] { box.recorded.withLock { $0 } }
+    public var requests: [Recorded] { box.recorded.withLock { $0 } }
 
-    func requests(to prefix: String) -> [Recorded] { requests.filter { $0.path.hasPrefix(prefix) } }
+    public func requests(to prefix: String) -> [Recorded] { requests.filter { $0.path.hasPrefix(prefix) } }
 
     /// State shared between the emulator and its responder (created before the port is known):
     /// the requests received, and replies by path prefix, each queue's first reply used up unless
