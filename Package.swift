@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libffi through pkg-config (Debian: libffi-dev).
@@ -66,11 +67,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Tenants, principals, roles and rules: who may do what where (deny by default).
+        .target(
+            name: "Access",
+            dependencies: ["PluginHost", "SwitchboardStore", .product(name: "Yams", package: "Yams")]
+        ),
         // Action requests on tickets: plans from action plugins, their execution, the router.
         .target(
             name: "Actions",
             dependencies: [
-                "PluginHost", "SwitchboardStore", "Delivery",
+                "PluginHost", "SwitchboardStore", "Delivery", "Access",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "PluginHost", "Delivery", "SwitchboardStore", "Actions",
+                "PluginHost", "Delivery", "SwitchboardStore", "Actions", "Access",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

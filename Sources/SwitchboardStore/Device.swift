@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// A device in the CMDB: synced from a platform (Datto RMM), or the `local` device, the machine
 /// Switchboard runs on.
@@ -34,4 +35,55 @@ public struct Device: Sendable, Equatable {
 
     /// The id of the machine Switchboard runs on.
     public static let localID = "local"
+}
+
+/// The CMDB's devices.
+public protocol DeviceStore: Sendable {
+    /// Adds or updates a device by id, committed together with `audit`.
+    func saveDevice(_ device: Device, audit: [AuditEntry]) throws(StoreError)
+    func device(id: String) throws(StoreError) -> Device?
+    /// The devices of the given tenants (every tenant when nil; none when empty).
+    func devices(tenants: Set<String>?) throws(StoreError) -> [Device]
+}
+
+extension SQLiteStore: DeviceStore {
+    public func saveDevice(_ device: Device, audit: [AuditEntry]) throws(StoreError) {
+        try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE id = ?", arguments: [device.tenant]) == true else {
+                throw StoreError(path: path, reason: "unknown tenant '\(device.tenant)'")
+            }
+            try db.execute(sql: """
+                INSERT INTO devices (id, tenant, platform, external_id, name, location, ci_type, os, status, last_sync)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET tenant = excluded.tenant, platform = excluded.platform, external_id = excluded.external_id,
+                    name = excluded.name, location = excluded.location, ci_type = excluded.ci_type, os = excluded.os,
+                    status = excluded.status, last_sync = excluded.last_sync
+                """, arguments: [device.id, device.tenant, device.platform, device.externalID, device.name, device.location, device.ciType,
+                                 device.operatingSystem, device.status, device.lastSync?.timeIntervalSince1970])
+            try Self.append(audit, in: db)
+        }
+    }
+
+    public func device(id: String) throws(StoreError) -> Device? {
+        try read { db in try Device.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]) }
+    }
+
+    public func devices(tenants: Set<String>?) throws(StoreError) -> [Device] {
+        if let tenants, tenants.isEmpty { return [] }
+        return try read { db in
+            if let tenants {
+                return try Device.fetchAll(db, sql: "SELECT * FROM devices WHERE tenant IN (\(tenants.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+                                           arguments: StatementArguments(tenants.sorted()))
+            }
+            return try Device.fetchAll(db, sql: "SELECT * FROM devices ORDER BY id")
+        }
+    }
+}
+
+extension Device: FetchableRecord {
+    public init(row: Row) throws {
+        self.init(id: row["id"], tenant: row["tenant"], platform: row["platform"], externalID: row["external_id"], name: row["name"],
+                  location: row["location"], ciType: row["ci_type"], operatingSystem: row["os"], status: row["status"],
+                  lastSync: (row["last_sync"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
 }

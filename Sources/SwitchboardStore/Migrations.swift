@@ -55,6 +55,79 @@ extension SQLiteStore {
                     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("4-tenancy") { db in
+            try db.execute(sql: """
+                CREATE TABLE tenants (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE principals (
+                    name TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('technician', 'api-client')),
+                    display_name TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE access_rules (
+                    principal TEXT NOT NULL,
+                    tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                    effect TEXT NOT NULL CHECK (effect IN ('grant', 'deny')),
+                    subject TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (principal, tenant, effect, subject)
+                );
+                -- Bumped by every change to tenants, principals and rules, so cached policies reload.
+                CREATE TABLE access_generation (generation INTEGER NOT NULL);
+                INSERT INTO access_generation VALUES (0);
+                """)
+            for table in ["tenants", "principals", "access_rules"] {
+                for change in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_\(change.lowercased())_generation AFTER \(change) ON \(table)
+                            BEGIN UPDATE access_generation SET generation = generation + 1; END
+                        """)
+                }
+            }
+        }
+        migrator.registerMigration("5-tickets-devices") { db in
+            try db.execute(sql: """
+                CREATE TABLE devices (
+                    id TEXT PRIMARY KEY,
+                    tenant TEXT NOT NULL REFERENCES tenants(id),
+                    platform TEXT,
+                    external_id TEXT,
+                    name TEXT NOT NULL,
+                    location TEXT,
+                    ci_type TEXT NOT NULL,
+                    os TEXT,
+                    status TEXT,
+                    last_sync REAL
+                );
+                CREATE INDEX devices_tenant ON devices(tenant);
+                CREATE TABLE tickets (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenant TEXT NOT NULL REFERENCES tenants(id),
+                    title TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('new', 'open', 'in-progress', 'resolved', 'closed')),
+                    priority TEXT NOT NULL CHECK (priority IN ('low', 'medium', 'high', 'critical')),
+                    category TEXT,
+                    queue TEXT,
+                    device TEXT REFERENCES devices(id),
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX tickets_tenant ON tickets(tenant, id);
+                CREATE TABLE ticket_notes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    ticket INTEGER NOT NULL REFERENCES tickets(id),
+                    author TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    correlation_id TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX ticket_notes_ticket ON ticket_notes(ticket, id);
+                """)
+        }
         return migrator
     }
 }

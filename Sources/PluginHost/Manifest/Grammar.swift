@@ -1,9 +1,9 @@
 /// The small grammars manifest fields follow, checked by hand: Swift `Regex` costs tens of
 /// microseconds per match and hundreds on first use, which would dominate loading a plugin.
-enum Grammar {
+public enum Grammar {
     /// Lowercase letters and digits in groups separated by one of `separators`
     /// (`switchboard.webhook`, `datto`, `run-script`).
-    static func isLowercaseName(_ text: String, separators: Set<UInt8>) -> Bool {
+    public static func isLowercaseName(_ text: String, separators: Set<UInt8>) -> Bool {
         var previousWasSeparator = true
         for byte in text.utf8 {
             if isLowercaseAlphanumeric(byte) {
@@ -18,7 +18,7 @@ enum Grammar {
     }
 
     /// `area:name`, each part a dash-separated lowercase name (`action:run-script`).
-    static func isPermission(_ text: String) -> Bool {
+    public static func isPermission(_ text: String) -> Bool {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         return parts.count == 2 && parts.allSatisfy { isLowercaseName(String($0), separators: [0x2d]) }
     }

@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+
+/// A ticket: work on one tenant's device, from an alert or opened by hand.
+public struct Ticket: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable { case new, open, inProgress = "in-progress", resolved, closed }
+    public enum Priority: String, Sendable, CaseIterable { case low, medium, high, critical }
+
+    public let id: Int64
+    public let tenant: String
+    public var title: String
+    public var status: Status
+    public var priority: Priority
+    public var category: String?
+    public var queue: String?
+    /// The linked CMDB device's id.
+    public var device: String?
+    public let createdAt: Date
+    public var updatedAt: Date
+}
+
+/// A note on a ticket, by a principal or by Switchboard itself (an action's result).
+public struct TicketNote: Sendable, Equatable {
+    public let id: Int64
+    public let ticket: Int64
+    public let author: String
+    public let text: String
+    public let correlationID: String?
+    public let createdAt: Date
+}
+
+/// What a new ticket starts with.
+public struct NewTicket: Sendable {
+    public var tenant: String
+    public var title: String
+    public var priority: Ticket.Priority
+    public var category: String?
+    public var queue: String?
+    public var device: String?
+
+    public init(tenant: String, title: String, priority: Ticket.Priority = .medium, category: String? = nil, queue: String? = nil,
+                device: String? = nil) {
+        self.tenant = tenant
+        self.title = title
+        self.priority = priority
+        self.category = category
+        self.queue = queue
+        self.device = device
+    }
+}
+
+/// Changes to a ticket's fields; nil leaves a field as it is.
+public struct TicketChanges: Sendable {
+    public var status: Ticket.Status?
+    public var priority: Ticket.Priority?
+    public var category: String?
+    public var queue: String?
+
+    public init(status: Ticket.Status? = nil, priority: Ticket.Priority? = nil, category: String? = nil, queue: String? = nil) {
+        self.status = status
+        self.priority = priority
+        self.category = category
+        self.queue = queue
+    }
+}
+
+/// Tickets and their notes. Every read takes the tenants the caller may see: nil means the
+/// installation's operator (every tenant), an empty set means none.
+public protocol TicketStore: Sendable {
+    /// Creates a ticket, checking that its tenant exists and its device belongs to that tenant;
+    /// `audit` entries are committed with it (their `ticket` field is filled in).
+    func createTicket(_ ticket: NewTicket, audit: [AuditEntry]) throws(StoreError) -> Ticket
+    func ticket(id: Int64, tenants: Set<String>?) throws(StoreError) -> Ticket?
+    func tickets(tenants: Set<String>?, status: Ticket.Status?, limit: Int) throws(StoreError) -> [Ticket]
+    func updateTicket(id: Int64, _ changes: TicketChanges, audit: [AuditEntry]) throws(StoreError) -> Ticket
+    /// Adds a note, committed together with `audit`.
+    func addNote(ticket: Int64, author: String, text: String, correlationID: String?, audit: [AuditEntry]) throws(StoreError) -> TicketNote
+    func notes(ticket: Int64) throws(StoreError) -> [TicketNote]
+}
+
+extension SQLiteStore: TicketStore {
+    public func createTicket(_ new: NewTicket, audit: [AuditEntry]) throws(StoreError) -> Ticket {
+        let now = Date().timeIntervalSince1970
+        return try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE id = ?", arguments: [new.tenant]) == true else {
+                throw StoreError(path: path, reason: "unknown tenant '\(new.tenant)'")
+            }
+            if let device = new.device {
+                guard let owner = try String.fetchOne(db, sql: "SELECT tenant FROM devices WHERE id = ?", arguments: [device]) else {
+                    throw StoreError(path: path, reason: "unknown device '\(device)'")
+                }
+                guard owner == new.tenant else {
+                    throw StoreError(path: path, reason: "device '\(device)' belongs to another tenant")
+                }
+            }
+            guard let ticket = try Ticket.fetchOne(db, sql: """
+                INSERT INTO tickets (tenant, title, status, priority, category, queue, device, created_at, updated_at)
+                VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?) RETURNING *
+                """, arguments: [new.tenant, new.title, new.priority.rawValue, new.category, new.queue, new.device, now, now]) else {
+                throw StoreError(path: path, reason: "the new ticket was not returned")
+            }
+            try Self.append(audit.map { var entry = $0; entry.subject = entry.subject ?? "ticket:\(ticket.id)"; return entry }, in: db)
+            return ticket
+        }
+    }
+
+    public func ticket(id: Int64, tenants: Set<String>?) throws(StoreError) -> Ticket? {
+        try read { db in
+            guard let ticket = try Ticket.fetchOne(db, sql: "SELECT * FROM tickets WHERE id = ?", arguments: [id]) else { return nil }
+            return tenants.map { $0.contains(ticket.tenant) } ?? true ? ticket : nil
+        }
+    }
+
+    public func tickets(tenants: Set<String>?, status: Ticket.Status?, limit: Int) throws(StoreError) -> [Ticket] {
+        if let tenants, tenants.isEmpty { return [] }
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        if let tenants {
+            conditions.append("tenant IN (\(tenants.map { _ in "?" }.joined(separator: ",")))")
+            arguments += StatementArguments(tenants.sorted())
+        }
+        if let status {
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        arguments += [limit]
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try read { db in try Ticket.fetchAll(db, sql: "SELECT * FROM tickets\(filter) ORDER BY id LIMIT ?", arguments: arguments) }
+    }
+
+    public func updateTicket(id: Int64, _ changes: TicketChanges, audit: [AuditEntry]) throws(StoreError) -> Ticket {
+        let now = Date().timeIntervalSince1970
+        return try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tickets WHERE id = ?", arguments: [id]) == true else {
+                throw StoreError(path: path, reason: "unknown ticket \(id)")
+            }
+            guard let ticket = try Ticket.fetchOne(db, sql: """
+                UPDATE tickets SET status = COALESCE(?, status), priority = COALESCE(?, priority), category = COALESCE(?, category),
+                    queue = COALESCE(?, queue), updated_at = ? WHERE id = ? RETURNING *
+                """, arguments: [changes.status?.rawValue, changes.priority?.rawValue, changes.category, changes.queue, now, id]) else {
+                throw StoreError(path: path, reason: "unknown ticket \(id)")
+            }
+            try Self.append(audit, in: db)
+            return ticket
+        }
+    }
+
+    public func addNote(ticket: Int64, author: String, text: String, correlationID: String?, audit: [AuditEntry]) throws(StoreError) -> TicketNote {
+        try write { db in try Self.addNote(ticket: ticket, author: author, text: text, correlationID: correlationID, audit: audit, in: db) }
+    }
+
+    /// Adds a note inside the caller's transaction.
+    static func addNote(ticket: Int64, author: String, text: String, correlationID: String?, audit: [AuditEntry],
+                        in db: Database) throws -> TicketNote {
+        let now = Date().timeIntervalSince1970
+        guard let row = try Row.fetchOne(db, sql: """
+            INSERT INTO ticket_notes (ticket, author, text, correlation_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id
+            """, arguments: [ticket, author, text, correlationID, now]), let id: Int64 = row["id"] else {
+            throw StoreError(path: db.description, reason: "the new note was not returned")
+        }
+        try db.execute(sql: "UPDATE tickets SET updated_at = ? WHERE id = ?", arguments: [now, ticket])
+        try append(audit, in: db)
+        return TicketNote(id: id, ticket: ticket, author: author, text: text, correlationID: correlationID,
+                          createdAt: Date(timeIntervalSince1970: now))
+    }
+
+    public func notes(ticket: Int64) throws(StoreError) -> [TicketNote] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ticket_notes WHERE ticket = ? ORDER BY id", arguments: [ticket]).map {
+                TicketNote(id: $0["id"], ticket: $0["ticket"], author: $0["author"], text: $0["text"], correlationID: $0["correlation_id"],
+                           createdAt: Date(timeIntervalSince1970: $0["created_at"]))
+            }
+        }
+    }
+}
+
+extension Ticket: FetchableRecord {
+    public init(row: Row) throws {
+        id = row["id"]
+        tenant = row["tenant"]
+        title = row["title"]
+        status = Status(rawValue: row["status"]) ?? .open
+        priority = Priority(rawValue: row["priority"]) ?? .medium
+        category = row["category"]
+        queue = row["queue"]
+        device = row["device"]
+        createdAt = Date(timeIntervalSince1970: row["created_at"])
+        updatedAt = Date(timeIntervalSince1970: row["updated_at"])
+    }
+}
