@@ -118,6 +118,7 @@ let package = Package(
             dependencies: ["PluginHost", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/TestSupport"
         ),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "SwitchboardStore", "PluginHost", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI", "TestSupport"]),
         .testTarget(
             name: "DeliveryTests",
