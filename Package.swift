@@ -47,6 +47,7 @@ let package = Package(
                 "CFFI", "SwitchboardABI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // The SQLite store: migrations, the durable outbox, the hash-chained audit trail.
@@ -70,7 +71,7 @@ let package = Package(
         // Tenants, principals, roles and rules: who may do what where (deny by default).
         .target(
             name: "Access",
-            dependencies: ["PluginHost", "SwitchboardStore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["PluginHost", "SwitchboardStore"]
         ),
         // Action requests on tickets: plans from action plugins, their execution, the router.
         .target(

@@ -1,7 +1,6 @@
 import Foundation
 import PluginHost
 import SwitchboardStore
-import Yams
 
 /// The administrator's access policy file (YAML or JSON): principals, roles and rules.
 ///
@@ -30,17 +29,7 @@ public struct PolicyFile: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else { throw fail("", "cannot be read") }
         guard data.count <= Self.maximumSize else { throw fail("", "larger than \(Self.maximumSize) bytes") }
         let document: JSONValue
-        if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            do {
-                document = try JSONValue(yaml: Yams.load(yaml: String(decoding: data, as: UTF8.self)) as Any, file: path)
-            } catch let error as AccessError {
-                throw error
-            } catch {
-                throw fail("", "not valid YAML: \(error)")
-            }
-        } else {
-            do { document = try JSONValue.parse(data) } catch { throw fail("", "not valid JSON: \(error.reason)") }
-        }
+        do { document = try JSONValue.parseDocument(data, path: path) } catch { throw fail("", "malformed \(JSONValue.documentFormat(of: path)): \(error.reason)") }
         let reader = Reader(path: path)
         let root = try reader.object(document, "")
         try reader.only(["principals", "roles", "rules"], in: root, "")
@@ -167,34 +156,6 @@ extension Permission {
     /// Whether `permission` is one of `known`, or `area:*` for an area some known permission has.
     static func isKnown(_ permission: String, among known: Set<String>) -> Bool {
         permission.hasSuffix(":*") ? known.contains { pattern(permission, covers: $0) } : known.contains(permission)
-    }
-}
-
-extension JSONValue {
-    /// Converts what Yams loaded (scalars already typed by YAML's core schema).
-    init(yaml value: Any, file: String) throws(AccessError) {
-        switch value {
-        case is NSNull: self = .null
-        case let flag as Bool: self = .bool(flag)
-        case let number as Int: self = .integer(Int64(number))
-        case let number as Double: self = .number(number)
-        case let text as String: self = .string(text)
-        case let items as [Any]:
-            var values: [JSONValue] = []
-            for item in items { values.append(try JSONValue(yaml: item, file: file)) }
-            self = .array(values)
-        case let members as [AnyHashable: Any]:
-            var object: [String: JSONValue] = [:]
-            for (key, item) in members {
-                guard let name = key.base as? String else {
-                    throw .policyFile(path: file, field: "", problem: "mapping key \(key.base) is not a string")
-                }
-                object[name] = try JSONValue(yaml: item, file: file)
-            }
-            self = .object(object)
-        default:
-            throw .policyFile(path: file, field: "", problem: "unsupported YAML value \(type(of: value))")
-        }
     }
 }
 

@@ -77,7 +77,7 @@ import Testing
         try folder.write("rules: [", to: "access.yaml")
         let broken = access.decide(principal: "alice", permission: "action:reboot", tenant: "acme")
         #expect(!broken.allowed)
-        #expect(broken.reason.hasPrefix("the access policy cannot be read, so nothing is allowed: \(path): not valid YAML"))
+        #expect(broken.reason.hasPrefix("the access policy cannot be read, so nothing is allowed: \(path): malformed YAML"))
 
         try folder.write(Self.yaml.replacingOccurrences(of: "grant: [technician]", with: "grant: [viewer]"), to: "access.yaml")
         #expect(!access.decide(principal: "alice", permission: "action:reboot", tenant: "acme").allowed)

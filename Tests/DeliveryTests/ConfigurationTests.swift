@@ -26,6 +26,32 @@ import Testing
         #expect(!target.accepts(.info, phase: nil))
     }
 
+    @Test func yamlConfigurationReadsLikeJSONAndIsFoundInTheDataDirectory() throws {
+        let sandbox = try DeliverySandbox()
+        let yaml = try sandbox.file("config.yaml", """
+            targets:
+              - Name: ninja
+                Platform: NinjaRMM
+                Enabled: true
+                APIEndpoint: https://api.ninjarmm.com/v2
+                APIKey: "secret: with a colon"
+                MinimumSeverity: Error
+            delivery:
+              MaxAttempts: 3
+            """)
+        let sources = try ConfigurationSources.resolve(configOption: nil, policyOption: nil, environment: [:], dataDirectory: sandbox.root)
+        #expect(sources.userFile == yaml)
+        let configuration = try DeliveryConfiguration.load(sources, platforms: Fixture.platforms)
+        let target = try #require(configuration.targets.first)
+        #expect(target.platform == "ninjarmm")
+        #expect(target.minimumSeverity == .error)
+        #expect(target.secrets == ["secret: with a colon"])
+        #expect(configuration.policy.maxAttempts == 3)
+
+        try sandbox.file("config.yaml", "targets: [")
+        #expect(throws: ConfigurationErrors.self) { try DeliveryConfiguration.load(sources, platforms: Fixture.platforms) }
+    }
+
     @Test func defaultsFollowTheRMMIntegrationConfig() throws {
         let sandbox = try DeliverySandbox()
         let target = try #require(try sandbox.configuration(#"{"targets": [{"Name": "hook", "APIEndpoint": "https://example.com/h"}]}"#).targets.first)

@@ -116,8 +116,8 @@ struct ConfigurationDocument {
         }
         guard let data = FileManager.default.contents(atPath: file) else { throw fail(nil, "cannot read the file") }
         let json: JSONValue
-        do { json = try JSONValue.parse(data) } catch { throw fail(nil, "malformed JSON: \(error.reason)") }
-        guard case .object(let root) = json else { throw fail(nil, "expected a JSON object") }
+        do { json = try JSONValue.parseDocument(data, path: file) } catch { throw fail(nil, "malformed \(JSONValue.documentFormat(of: file)): \(error.reason)") }
+        guard case .object(let root) = json else { throw fail(nil, "expected an object at the top level") }
 
         if root["targets"] == nil, root["Platform"] != nil || root["APIEndpoint"] != nil {
             targets = [Self.target(root, index: nil, file: file)]

@@ -107,23 +107,23 @@ public struct ConfigurationSources: Sendable, Equatable {
     /// The administrator's policy file when no other is named.
     public static let defaultPolicyFile = "/etc/switchboard/policy.json"
 
-    /// `--config FILE`, else `SWITCHBOARD_CONFIG`, else `config.json` in the data directory when it
-    /// exists; `--policy FILE`, else `SWITCHBOARD_POLICY`, else /etc/switchboard/policy.json when it
+    /// `--config FILE`, else `SWITCHBOARD_CONFIG`, else the first of `config.json`, `config.yaml`,
+    /// `config.yml` in the data directory that exists; `--policy FILE`, else `SWITCHBOARD_POLICY`, else /etc/switchboard/policy.json when it
     /// exists. A file that was named explicitly must exist.
     public static func resolve(configOption: String?, policyOption: String?, environment: [String: String],
                                dataDirectory: String) throws(ConfigurationErrors) -> ConfigurationSources {
-        func named(_ option: String?, _ variable: String, fallback: String) throws(ConfigurationErrors) -> String? {
+        func named(_ option: String?, _ variable: String, fallback: [String]) throws(ConfigurationErrors) -> String? {
             if let explicit = option ?? environment[variable].flatMap({ $0.isEmpty ? nil : $0 }) {
                 guard FileManager.default.fileExists(atPath: explicit) else {
                     throw ConfigurationErrors(problems: [ConfigurationProblem(location: explicit, field: nil, reason: "no such file")])
                 }
                 return explicit
             }
-            return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
+            return fallback.first { FileManager.default.fileExists(atPath: $0) }
         }
         return ConfigurationSources(
-            userFile: try named(configOption, "SWITCHBOARD_CONFIG", fallback: dataDirectory + "/config.json"),
-            policyFile: try named(policyOption, "SWITCHBOARD_POLICY", fallback: defaultPolicyFile),
+            userFile: try named(configOption, "SWITCHBOARD_CONFIG", fallback: ["config.json", "config.yaml", "config.yml"].map { dataDirectory + "/" + $0 }),
+            policyFile: try named(policyOption, "SWITCHBOARD_POLICY", fallback: [defaultPolicyFile]),
             environment: environment)
     }
 }
