@@ -12,11 +12,13 @@ public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     public let path: String
 
-    public init(path: String) throws(StoreError) {
+    /// Opens (creating and migrating) the store at `path`. `durable: false` turns fsync off
+    /// (`synchronous=OFF`): only benchmarks use it, to measure what durability costs.
+    public init(path: String, durable: Bool = true) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF")
         }
         configuration.busyMode = .timeout(10)
         do {

@@ -99,7 +99,7 @@ struct DevicesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices (those of the caller's tenants with --as).")
         @Option(help: "Only this tenant's devices.") var tenant: String?
-        @Option(name: .customLong("as"), help: "The principal asking (needs tickets:read); default: the operator.") var principal: String?
+        @Option(name: .customLong("as"), help: ArgumentHelp("The principal asking (needs tickets:read); default: the operator.", valueName: "principal")) var principal: String?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var options: AccessOptions
 

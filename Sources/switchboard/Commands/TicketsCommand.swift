@@ -12,7 +12,7 @@ struct TicketsCommand: AsyncParsableCommand {
                                                     subcommands: [Create.self, List.self, Show.self, Note.self, Update.self])
 
     struct Caller: ParsableArguments {
-        @Option(name: .customLong("as"), help: "The principal asking; default: the operator of this installation.") var principal: String?
+        @Option(name: .customLong("as"), help: ArgumentHelp("The principal asking; default: the operator of this installation.", valueName: "principal")) var principal: String?
         var actor: String { principal ?? Operator.actor }
     }
 
@@ -21,7 +21,7 @@ struct TicketsCommand: AsyncParsableCommand {
         @Option(help: "The tenant.") var tenant: String
         @Option(help: "What the ticket is about.") var title: String
         @Option(help: "The linked device's id (see `switchboard devices list`; `local` for this machine).") var device: String?
-        @Option(help: "low, medium, high or critical.") var priority: String = "medium"
+        @Option(help: "low, medium, high or critical.") var priority: Ticket.Priority = .medium
         @Option(help: "A category (Performance, Hardware, Network, Security, Update, ...).") var category: String?
         @Option(help: "The assignment queue.") var queue: String?
         @OptionGroup var caller: Caller
@@ -29,14 +29,13 @@ struct TicketsCommand: AsyncParsableCommand {
         @OptionGroup var options: AccessOptions
 
         func validate() throws {
-            guard Ticket.Priority(rawValue: priority) != nil else { throw ValidationError("--priority: expected low, medium, high or critical, got '\(priority)'") }
             guard !title.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--title must not be empty") }
         }
 
         func run() async throws {
             let context = try options.context()
             try context.require(caller.principal, "tickets:write", in: tenant, event: "ticket.denied", subject: nil)
-            let new = NewTicket(tenant: tenant, title: title, priority: Ticket.Priority(rawValue: priority) ?? .medium,
+            let new = NewTicket(tenant: tenant, title: title, priority: priority,
                                 category: category, queue: queue, device: device)
             let ticket = try storing { () throws(StoreError) in
                 try context.store.createTicket(new, audit: [AuditEntry(event: "ticket.created", tenant: tenant, actor: caller.actor,
@@ -49,24 +48,18 @@ struct TicketsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tickets.")
         @Option(help: "Only this tenant's tickets.") var tenant: String?
-        @Option(help: "Only tickets with this status (new, open, in-progress, resolved, closed).") var status: String?
+        @Option(help: "Only tickets with this status (new, open, in-progress, resolved, closed).") var status: Ticket.Status?
         @Option(help: "At most this many.") var limit: Int = 100
         @OptionGroup var caller: Caller
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var options: AccessOptions
-
-        func validate() throws {
-            if let status, Ticket.Status(rawValue: status) == nil {
-                throw ValidationError("--status: expected new, open, in-progress, resolved or closed, got '\(status)'")
-            }
-        }
 
         func run() async throws {
             let context = try options.context()
             var scope = try context.scope(caller.principal, "tickets:read")
             if let tenant { scope = (scope ?? [tenant]).intersection([tenant]) }
             let tickets = try storing { () throws(StoreError) in
-                try context.store.tickets(tenants: scope, status: status.flatMap(Ticket.Status.init), limit: limit)
+                try context.store.tickets(tenants: scope, status: status, limit: limit)
             }
             if json {
                 Swift.print(JSONValue.array(tickets.map { TicketFormat.json($0, notes: nil) }).text(pretty: true))
@@ -113,8 +106,8 @@ struct TicketsCommand: AsyncParsableCommand {
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a ticket's status, priority, category or queue.")
         @Argument(help: "The ticket id.") var id: Int64
-        @Option(help: "new, open, in-progress, resolved or closed.") var status: String?
-        @Option(help: "low, medium, high or critical.") var priority: String?
+        @Option(help: "new, open, in-progress, resolved or closed.") var status: Ticket.Status?
+        @Option(help: "low, medium, high or critical.") var priority: Ticket.Priority?
         @Option(help: "A category.") var category: String?
         @Option(help: "The assignment queue.") var queue: String?
         @OptionGroup var caller: Caller
@@ -122,12 +115,6 @@ struct TicketsCommand: AsyncParsableCommand {
         @OptionGroup var options: AccessOptions
 
         func validate() throws {
-            if let status, Ticket.Status(rawValue: status) == nil {
-                throw ValidationError("--status: expected new, open, in-progress, resolved or closed, got '\(status)'")
-            }
-            if let priority, Ticket.Priority(rawValue: priority) == nil {
-                throw ValidationError("--priority: expected low, medium, high or critical, got '\(priority)'")
-            }
             guard status != nil || priority != nil || category != nil || queue != nil else {
                 throw ValidationError("say what to change: --status, --priority, --category or --queue")
             }
@@ -136,10 +123,11 @@ struct TicketsCommand: AsyncParsableCommand {
         func run() async throws {
             let context = try options.context()
             let ticket = try TicketFormat.find(id, caller: caller, permission: "tickets:write", context: context)
-            let changes = TicketChanges(status: status.flatMap(Ticket.Status.init), priority: priority.flatMap(Ticket.Priority.init),
-                                        category: category, queue: queue)
+            let changes = TicketChanges(status: status, priority: priority, category: category, queue: queue)
             var details: [String: String] = [:]
-            for (name, value) in [("status", status), ("priority", priority), ("category", category), ("queue", queue)] { details[name] = value }
+            for (name, value) in [("status", status?.rawValue), ("priority", priority?.rawValue), ("category", category), ("queue", queue)] {
+                details[name] = value
+            }
             let updated = try storing { () throws(StoreError) in
                 try context.store.updateTicket(id: id, changes, audit: [
                     AuditEntry(event: "ticket.updated", tenant: ticket.tenant, actor: caller.actor, subject: "ticket:\(id)", outcome: "ok", details: details),
@@ -206,3 +194,6 @@ enum TicketFormat {
         return .object(object)
     }
 }
+
+extension Ticket.Priority: ExpressibleByArgument {}
+extension Ticket.Status: ExpressibleByArgument {}
