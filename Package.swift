@@ -9,8 +9,9 @@ import PackageDescription
 // debugger), and the manifests pin the debug build that `swift build` and `swift test` make.
 let reproducibleC: [CSetting] = [.unsafeFlags(["-O2", "-g0", "-fvisibility=hidden"])]
 let reproducibleSwift: [SwiftSetting] = [.unsafeFlags(["-gnone", "-Xfrontend", "-disable-incremental-llvm-codegen"])]
-/// The bundled platform adapters written in Swift: `Plugins/<Name>/`, built into libSwitchboard<Name>.so.
-let swiftPlugins = ["Webhook", "Atera", "ConnectWise", "DattoRMM", "NinjaRMM", "Syncro"]
+/// The bundled plugins written in Swift (platform adapters and action planners): `Plugins/<Name>/`,
+/// built into libSwitchboard<Name>.so.
+let swiftPlugins = ["Webhook", "Atera", "ConnectWise", "DattoRMM", "NinjaRMM", "Syncro", "RunScript", "RemoteConnection"]
 
 func reproducibleLink(soname: String) -> [LinkerSetting] {
     [.unsafeFlags(["-Xlinker", "--strip-all", "-Xlinker", "--build-id=none", "-Xlinker", "--gc-sections",
