@@ -67,11 +67,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // posix_spawn with a working directory and closefrom, for running local scripts (needs _GNU_SOURCE).
+        .target(name: "CLocalProcess"),
         // Action requests on tickets: plans from action plugins, their execution, the router.
         .target(
             name: "Actions",
             dependencies: [
                 "PluginHost", "SwitchboardStore", "Delivery",
+                "CLocalProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -122,6 +125,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ] + swiftPlugins.map { name in
         .target(
             name: "\(name)Plugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/\(name)", packageAccess: false,
