@@ -9,8 +9,9 @@ import PackageDescription
 // debugger), and the manifests pin the debug build that `swift build` and `swift test` make.
 let reproducibleC: [CSetting] = [.unsafeFlags(["-O2", "-g0", "-fvisibility=hidden"])]
 let reproducibleSwift: [SwiftSetting] = [.unsafeFlags(["-gnone", "-Xfrontend", "-disable-incremental-llvm-codegen"])]
-/// The bundled platform adapters written in Swift: `Plugins/<Name>/`, built into libSwitchboard<Name>.so.
-let swiftPlugins = ["Webhook", "Atera", "ConnectWise", "DattoRMM", "NinjaRMM", "Syncro"]
+/// The bundled plugins written in Swift (platform adapters and action planners): `Plugins/<Name>/`,
+/// built into libSwitchboard<Name>.so.
+let swiftPlugins = ["Webhook", "Atera", "ConnectWise", "DattoRMM", "NinjaRMM", "Syncro", "RunScript", "RemoteConnection"]
 
 func reproducibleLink(soname: String) -> [LinkerSetting] {
     [.unsafeFlags(["-Xlinker", "--strip-all", "-Xlinker", "--build-id=none", "-Xlinker", "--gc-sections",
@@ -73,11 +74,13 @@ let package = Package(
             name: "Access",
             dependencies: ["PluginHost", "SwitchboardStore"]
         ),
+        // posix_spawn with a working directory and closefrom, for running local scripts (needs _GNU_SOURCE).
+        .target(name: "CLocalProcess"),
         // Action requests on tickets: plans from action plugins, their execution, the router.
         .target(
             name: "Actions",
             dependencies: [
-                "PluginHost", "SwitchboardStore", "Delivery", "Access",
+                "PluginHost", "SwitchboardStore", "Delivery", "Access", "CLocalProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -129,6 +132,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ] + swiftPlugins.map { name in
         .target(
             name: "\(name)Plugin", dependencies: ["SwitchboardABI", "SwitchboardPluginKit"], path: "Plugins/\(name)", packageAccess: false,

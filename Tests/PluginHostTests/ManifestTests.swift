@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func bundledManifestsAreValid() throws {
-        for name in ["switchboard.webhook.json", "switchboard.reboot.json"] {
+        for name in ["switchboard.webhook.json", "switchboard.reboot.json", "switchboard.run-script.json", "switchboard.remote-connection.json"] {
             let path = Paths.repository + "/Manifests/" + name
             let data = try #require(FileManager.default.contents(atPath: path))
             let manifest = try Manifest(json: JSONValue.parse(data), file: path)
@@ -127,10 +127,15 @@ import Testing
     @Test func kindSpecificFields() {
         #expect(error { $0["permission"] = "action:reboot" } == "\(Self.file): permission: only action plugins declare 'permission'")
         #expect(error { $0["platform"] = nil } == "\(Self.file): platform: missing required field")
+        #expect(error { $0["action"] = "reboot" } == "\(Self.file): action: only action plugins declare 'action'")
+        #expect(error { $0["parameters"] = [] } == "\(Self.file): parameters: only action plugins declare 'parameters'")
+        #expect(error { Self.makeAction(&$0); $0["action"] = nil } == "\(Self.file): action: missing required field")
+        #expect(error { Self.makeAction(&$0); $0["action"] = "Run_Script" }
+                == "\(Self.file): action: 'Run_Script' is not valid: expected lowercase words joined by '-', such as 'run-script'")
         let action: (inout [String: Any]) -> Void = {
-            $0["kind"] = "action"
-            $0["platform"] = nil
-            $0["entryPoints"] = Self.entryPoints(renderSignature: "int32(pointer,size,pointer)", dataRole: "plan_action")
+            Self.makeAction(&$0)
+            $0["permission"] = nil
+            $0["platforms"] = nil
         }
         #expect(error { action(&$0) } == "\(Self.file): permission: missing required field")
         #expect(error { action(&$0); $0["permission"] = "reboot" }
@@ -141,6 +146,81 @@ import Testing
         #expect(error { action(&$0); $0["permission"] = "action:reboot"; $0["platforms"] = ["local", "local"] }
                 == "\(Self.file): platforms[1]: platform 'local' is listed more than once")
         #expect(error { action(&$0); $0["permission"] = "action:reboot"; $0["platforms"] = ["local", "datto"] } == "no error")
+    }
+
+    /// Turns the example into a valid action plugin.
+    static func makeAction(_ manifest: inout [String: Any]) {
+        manifest["kind"] = "action"
+        manifest["platform"] = nil
+        manifest["entryPoints"] = entryPoints(renderSignature: "int32(pointer,size,pointer)", dataRole: "plan_action")
+        manifest["action"] = "reboot"
+        manifest["permission"] = "action:reboot"
+        manifest["platforms"] = ["local"]
+    }
+
+    /// The error for an action manifest declaring `parameters`, or "no error".
+    func parametersError(_ parameters: [Any]) -> String {
+        error { Self.makeAction(&$0); $0["parameters"] = parameters }
+    }
+
+    @Test func actionParametersParse() throws {
+        var manifest = Self.validManifest()
+        Self.makeAction(&manifest)
+        manifest["parameters"] = [
+            ["name": "delaySeconds", "type": "integer", "minimum": 0, "maximum": 86400, "default": 0, "description": "seconds"],
+            ["name": "script", "type": "string", "required": true, "maxLength": 255],
+            ["name": "token", "type": "string", "secret": true],
+            ["name": "force", "type": "boolean", "default": false],
+        ]
+        let parsed = try parse(manifest)
+        #expect(parsed.action == "reboot")
+        #expect(parsed.parameters == [
+            ActionParameter(name: "delaySeconds", type: .integer, summary: "seconds", defaultValue: .integer(0), minimum: 0, maximum: 86400),
+            ActionParameter(name: "script", type: .string, required: true, maxLength: 255),
+            ActionParameter(name: "token", type: .string, maxLength: 1024, secret: true),
+            ActionParameter(name: "force", type: .boolean, defaultValue: .bool(false)),
+        ])
+        #expect(try parse(Self.validManifest()).parameters.isEmpty)
+    }
+
+    @Test func badParameterDeclarations() {
+        let file = Self.file
+        #expect(parametersError([["name": "delay", "type": "integer", "unit": "s"]]) == "\(file): parameters[0].unit: unknown field")
+        #expect(parametersError([["type": "integer"]]) == "\(file): parameters[0].name: missing required field")
+        #expect(parametersError([["name": "delay-seconds", "type": "integer"]])
+                == "\(file): parameters[0].name: 'delay-seconds' is not valid: expected a parameter name such as 'delaySeconds'")
+        #expect(parametersError([["name": "delay"]]) == "\(file): parameters[0].type: missing required field")
+        #expect(parametersError([["name": "delay", "type": "number"]])
+                == "\(file): parameters[0].type: unknown parameter type 'number' (expected string, integer, boolean)")
+        #expect(parametersError([["name": "delay", "type": "integer", "minimum": "0"]])
+                == "\(file): parameters[0].minimum: expected integer, got string")
+        #expect(parametersError([["name": "force", "type": "boolean", "required": "yes"]])
+                == "\(file): parameters[0].required: expected boolean, got string")
+        #expect(parametersError([["name": "token", "type": "string", "secret": 1]]) == "\(file): parameters[0].secret: expected boolean, got integer")
+        #expect(parametersError(["delay"]) == "\(file): parameters[0]: expected object, got string")
+        #expect(parametersError([["name": "delay", "type": "integer", "minimum": 10, "maximum": 5]])
+                == "\(file): parameters[0].maximum: must not be less than minimum (5 < 10)")
+        #expect(parametersError([["name": "delay", "type": "integer", "maximum": 86400, "default": 90000]])
+                == "\(file): parameters[0].default: must be at most 86400, got 90000")
+        #expect(parametersError([["name": "delay", "type": "integer", "minimum": 0, "default": -1]])
+                == "\(file): parameters[0].default: must be at least 0, got -1")
+        #expect(parametersError([["name": "delay", "type": "integer", "default": "0"]])
+                == "\(file): parameters[0].default: expected integer, got string")
+        #expect(parametersError([["name": "script", "type": "string", "maxLength": 3, "default": "abcd"]])
+                == "\(file): parameters[0].default: longer than 3 characters")
+        #expect(parametersError([["name": "script", "type": "string", "required": true, "default": "a.sh"]])
+                == "\(file): parameters[0].default: a required parameter takes no default")
+        #expect(parametersError([["name": "force", "type": "boolean"], ["name": "force", "type": "boolean"]])
+                == "\(file): parameters[1].name: parameter 'force' is declared more than once")
+        #expect(parametersError([["name": "script", "type": "string", "minimum": 1]])
+                == "\(file): parameters[0].minimum: only integer parameters take 'minimum'")
+        #expect(parametersError([["name": "force", "type": "boolean", "maximum": 1]])
+                == "\(file): parameters[0].maximum: only integer parameters take 'maximum'")
+        #expect(parametersError([["name": "delay", "type": "integer", "maxLength": 5]])
+                == "\(file): parameters[0].maxLength: only string parameters take 'maxLength'")
+        #expect(parametersError([["name": "script", "type": "string", "maxLength": 0]])
+                == "\(file): parameters[0].maxLength: must be between 1 and 1048576, got 0")
+        #expect(error { Self.makeAction(&$0); $0["parameters"] = ["name": "force"] } == "\(file): parameters: expected array, got object")
     }
 
     @Test func configFields() {

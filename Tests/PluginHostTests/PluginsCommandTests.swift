@@ -46,8 +46,8 @@ import Testing
         let drop = try sandbox.folder("drop")
         try sandbox.examplePlugin(in: "drop/broken") { $0["version"] = "1.0" }
         let items = try listing(sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop]))
-        let keys = ["abi", "config", "description", "entryPoints", "error", "id", "kind", "library", "manifest", "name",
-                    "permission", "platform", "platforms", "sha256", "source", "status", "version"]
+        let keys = ["abi", "action", "config", "description", "entryPoints", "error", "id", "kind", "library", "manifest", "name",
+                    "parameters", "permission", "platform", "platforms", "sha256", "source", "status", "version"]
         for item in items {
             guard case .object(let members) = item else { Issue.record("not an object"); continue }
             #expect(members.keys.sorted() == keys)
@@ -59,6 +59,16 @@ import Testing
         let reboot = try #require(items.first { $0["id"] == .string("switchboard.reboot") })
         #expect(reboot["permission"] == .string("action:reboot"))
         #expect(reboot["platforms"] == .array([.string("local"), .string("datto")]))
+        #expect(reboot["action"] == .string("reboot"))
+        #expect(reboot["parameters"]?.serialized(pretty: true) == JSONValue.array([
+            .object(["name": .string("delaySeconds"), "type": .string("integer"), "required": .bool(false), "default": .integer(0),
+                     "minimum": .integer(0), "maximum": .integer(86400), "maxLength": .null, "secret": .bool(false),
+                     "description": .string("Seconds to wait before rebooting (a local delay is rounded up to whole minutes).")]),
+            .object(["name": .string("force"), "type": .string("boolean"), "required": .bool(false), "default": .bool(false),
+                     "minimum": .null, "maximum": .null, "maxLength": .null, "secret": .bool(false),
+                     "description": .string("Reboot even when logged-in users or applications hold the reboot back.")]),
+        ]).serialized(pretty: true))
+        #expect(broken["parameters"] == .array([]))
     }
 
     @Test func environmentAndDataDirectoryFoldersAreSearched() throws {
@@ -133,7 +143,15 @@ import Testing
         #expect(fields.map { $0["secret"] } == [.bool(false), .bool(false), .bool(true)])
         #expect(fields[1]["default"] == .string("generic"))
         let text = try sandbox.switchboard(["plugins", "inspect", "switchboard.reboot"])
-        #expect(text.stdout.contains("permission  action:reboot\n"))
+        #expect(text.stdout.contains("action      reboot\npermission  action:reboot\n"))
+        let script = try sandbox.switchboard(["plugins", "inspect", "switchboard.run-script"])
+        #expect(script.stdout.hasSuffix("""
+            Parameters:
+              script: string, required, at most 255 characters  The script to run: a path relative to the allowed script folder (no leading /, no .. components).
+              arguments: string, at most 2048 characters  Arguments, split on spaces and tabs. No quoting and no shell: each word is passed as written.
+              timeoutSeconds: integer, default 300, 1..3600  How long the script may run; then it and everything it started are stopped.
+
+            """))
         #expect(text.stdout.contains("  plan_action    switchboard_reboot_plan_action  int32(pointer,size,pointer)\n"))
         let unknown = try sandbox.switchboard(["plugins", "inspect", "nope"])
         #expect(unknown.status == 1)

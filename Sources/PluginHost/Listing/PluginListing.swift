@@ -19,6 +19,8 @@ extension PluginEntry {
             "platform": text(manifest?.platform),
             "permission": text(manifest?.permission),
             "platforms": manifest?.platforms.map { .array($0.map(JSONValue.string)) } ?? .null,
+            "action": text(manifest?.action),
+            "parameters": .array((manifest?.parameters ?? []).map(\.listing)),
             "entryPoints": .array((manifest?.entryPoints ?? []).map { entry in
                 .object(["role": .string(entry.role.rawValue), "symbol": .string(entry.symbol),
                          "signature": .string(entry.signature.description)])
@@ -35,4 +37,17 @@ extension PluginEntry {
 
     /// `loaded` or `rejected`.
     public var status: String { error == nil ? "loaded" : "rejected" }
+}
+
+extension ActionParameter {
+    /// One parameter in `plugins list --json`; `maxLength` is null for types other than string.
+    var listing: JSONValue {
+        let maxLength: JSONValue = type == .string ? .integer(Int64(self.maxLength)) : .null
+        return .object([
+            "name": .string(name), "type": .string(type.rawValue), "required": .bool(required),
+            "default": defaultValue ?? .null, "minimum": minimum.map(JSONValue.integer) ?? .null,
+            "maximum": maximum.map(JSONValue.integer) ?? .null, "maxLength": maxLength,
+            "secret": .bool(secret), "description": summary.map(JSONValue.string) ?? .null,
+        ])
+    }
 }

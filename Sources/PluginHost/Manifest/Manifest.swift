@@ -23,6 +23,11 @@ public struct Manifest: Sendable, Equatable {
     public let permission: String?
     /// The platforms an action plugin can run on.
     public let platforms: [String]?
+    /// The name an action plugin is run by (`switchboard actions run reboot`): lowercase words
+    /// joined by '-'.
+    public let action: String?
+    /// The parameters an action plugin takes, in declaration order (empty for platform plugins).
+    public let parameters: [ActionParameter]
     /// The configuration fields the plugin reads, declared as data.
     public let config: [ConfigField]
 
@@ -60,7 +65,7 @@ extension Manifest {
         let root = try reader.object(json, at: "")
         try reader.rejectUnknownFields(root, allowed: [
             "$schema", "id", "name", "version", "kind", "abi", "library", "sha256", "description",
-            "platform", "entryPoints", "permission", "platforms", "config",
+            "platform", "entryPoints", "permission", "platforms", "config", "action", "parameters",
         ], at: "")
 
         id = try reader.string(root, "id", matching: { Grammar.isLowercaseName($0, separators: [0x2e, 0x2d, 0x5f]) }, maxLength: 64,
@@ -85,19 +90,24 @@ extension Manifest {
         case .platform:
             platform = try reader.string(root, "platform", matching: { Grammar.isLowercaseName($0, separators: [0x2d]) }, maxLength: 64,
                                          rule: "a lowercase platform name such as 'datto'")
-            for field in ["permission", "platforms"] where root[field] != nil {
+            for field in ["action", "permission", "platforms", "parameters"] where root[field] != nil {
                 throw reader.error(field, .invalidValue("only action plugins declare '\(field)'"))
             }
+            action = nil
             permission = nil
             platforms = nil
+            parameters = []
         case .action:
             if root["platform"] != nil {
                 throw reader.error("platform", .invalidValue("only platform plugins declare 'platform'; actions list 'platforms'"))
             }
             platform = nil
+            action = try reader.string(root, "action", matching: { Grammar.isLowercaseName($0, separators: [0x2d]) }, maxLength: 64,
+                                       rule: "lowercase words joined by '-', such as 'run-script'")
             permission = try reader.string(root, "permission", matching: Grammar.isPermission,
                                            maxLength: 128, rule: "'area:name', e.g. 'action:reboot'")
             platforms = try Self.platformList(root, reader: reader)
+            parameters = try Self.actionParameters(root, reader: reader)
         }
     }
 
@@ -247,6 +257,11 @@ struct FieldReader {
             throw error(join(path, key), .wrongType(expected: "boolean", actual: value.typeName))
         }
         return flag
+    }
+
+    func optionalInteger(_ object: [String: JSONValue], _ key: String, at path: String = "") throws(PluginLoadError) -> Int64? {
+        guard object[key] != nil else { return nil }
+        return try integer(object, key, at: path)
     }
 
     func integer(_ object: [String: JSONValue], _ key: String, at path: String = "") throws(PluginLoadError) -> Int64 {

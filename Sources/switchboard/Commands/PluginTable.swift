@@ -40,6 +40,7 @@ enum PluginTable {
         add("status", entry.status)
         add("error", entry.error?.description)
         add("platform", manifest?.platform)
+        add("action", manifest?.action)
         add("permission", manifest?.permission)
         add("platforms", manifest?.platforms?.joined(separator: ", "))
         add("source", entry.candidate.origin.rawValue)
@@ -53,6 +54,23 @@ enum PluginTable {
             lines += manifest.entryPoints.map { entry in
                 "  " + entry.role.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
                     + entry.symbol.padding(toLength: symbolWidth + 2, withPad: " ", startingAt: 0) + entry.signature.description
+            }
+            if !manifest.parameters.isEmpty {
+                lines.append("\nParameters:")
+                lines += manifest.parameters.map { parameter in
+                    var facts = [parameter.type.rawValue]
+                    if parameter.required { facts.append("required") }
+                    if let value = parameter.defaultValue { facts.append("default \(value.text())") }
+                    switch (parameter.minimum, parameter.maximum) {
+                    case let (minimum?, maximum?): facts.append("\(minimum)..\(maximum)")
+                    case let (minimum?, nil): facts.append(">= \(minimum)")
+                    case let (nil, maximum?): facts.append("<= \(maximum)")
+                    case (nil, nil): break
+                    }
+                    if parameter.type == .string { facts.append("at most \(parameter.maxLength) characters") }
+                    if parameter.secret { facts.append("secret") }
+                    return "  \(parameter.name): \(facts.joined(separator: ", "))" + (parameter.summary.map { "  \($0)" } ?? "")
+                }
             }
             if !manifest.config.isEmpty {
                 lines.append("\nConfiguration:")
