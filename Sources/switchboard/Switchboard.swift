@@ -13,7 +13,7 @@ struct Switchboard: AsyncParsableCommand {
             failed plugin call, an unknown plugin, unreadable input); 64 invalid usage.
             Set SWITCHBOARD_LOG_LEVEL (debug, info, warning, error) to see plugin log lines on stderr.
             """,
-        subcommands: [PluginsCommand.self, AlertCommand.self, ReportCommand.self, TargetsCommand.self, ConfigCommand.self, OutboxCommand.self, ServeCommand.self]
+        subcommands: [PluginsCommand.self, AlertCommand.self, ReportCommand.self, TargetsCommand.self, ConfigCommand.self, OutboxCommand.self, AuditCommand.self, ServeCommand.self]
     )
 
     /// Sends log lines, including the ones plugins write, to stderr at SWITCHBOARD_LOG_LEVEL.
