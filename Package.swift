@@ -112,6 +112,7 @@ let package = Package(
             dependencies: ["PluginHost", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/TestSupport"
         ),
+        .testTarget(name: "StoreTests", dependencies: ["SwitchboardStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI", "TestSupport"]),
         .testTarget(
             name: "DeliveryTests",

@@ -45,11 +45,11 @@ public struct AuditChainBreak: Sendable, Equatable, CustomStringConvertible {
         case uncoveredFields
         /// The entry was deleted; `next` is the next sequence present.
         case missing(next: Int64)
-        /// The entry was moved: it does not link to the entry before it, and the entry after it does not link to it.
+        /// The entry was moved: it links to another entry of the trail than the one before it.
         case outOfOrder
         /// The entry was inserted: the entry after it links to the entry before it.
         case inserted
-        /// The entry links to a hash other than the previous entry's, though its own hash matches.
+        /// The entry links to a hash that is no entry's, though its own hash matches.
         case brokenLink
         case unknownFormat(Int)
         /// A column holds a value of the wrong type.
@@ -118,16 +118,19 @@ extension SQLiteStore {
                 }
                 return (link, hash)
             }
+            let linksToAnother = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash = ? AND sequence != ?)",
+                                                   arguments: [suspect.entry.previousHash, suspect.entry.sequence]) ?? false
             return .broken(Self.diagnose(suspect.entry, selfConsistent: suspect.selfConsistent, previous: previous,
-                                         beforePrevious: beforePrevious, next: next))
+                                         beforePrevious: beforePrevious, next: next, linksToAnother: linksToAnother))
         }
     }
 
     /// Names what happened to the first entry that does not verify, from the links around it.
     /// `previous` is the hash of the last verified entry, `beforePrevious` the hash that one links
-    /// to, `next` the link and hash of the entry that follows.
+    /// to, `next` the link and hash of the entry that follows, `linksToAnother` whether this entry
+    /// links to the hash of some other entry in the trail.
     private static func diagnose(_ entry: RecordedAuditEntry, selfConsistent: Bool, previous: String, beforePrevious: String?,
-                                 next: (link: String, hash: String)?) -> AuditChainBreak {
+                                 next: (link: String, hash: String)?, linksToAnother: Bool) -> AuditChainBreak {
         let linked = entry.previousHash == previous
         // The last verified entry is well formed, but this one skips it: that one was inserted.
         if !linked, entry.previousHash == beforePrevious {
@@ -138,10 +141,9 @@ extension SQLiteStore {
             return AuditChainBreak(sequence: entry.sequence, reason: .inserted)
         }
         if linked { return AuditChainBreak(sequence: entry.sequence, reason: .contentMismatch) }
-        // The next entry still links to this one, so it is in its place and its own link was changed.
-        if next == nil || next?.link == entry.hash {
-            return AuditChainBreak(sequence: entry.sequence, reason: selfConsistent ? .brokenLink : .contentMismatch)
-        }
-        return AuditChainBreak(sequence: entry.sequence, reason: .outOfOrder)
+        // It follows another entry of the trail: it was moved.
+        if linksToAnother { return AuditChainBreak(sequence: entry.sequence, reason: .outOfOrder) }
+        // It links to nothing in the trail: its link was changed.
+        return AuditChainBreak(sequence: entry.sequence, reason: selfConsistent ? .brokenLink : .contentMismatch)
     }
 }
