@@ -151,25 +151,41 @@ extension SQLiteStore: AuditTrail {
         return try Row.fetchCursor(db, sql: sql, arguments: all)
     }
 
-    /// A stored row as an entry. Throws when a column holds a value of the wrong type (only a
-    /// hand-edited file has one).
-    static func recorded(_ row: Row) throws -> RecordedAuditEntry {
-        let detailsText: String = try row.decode(forColumn: "details")
+    /// A stored row as an entry, and its details exactly as stored (what the hash covers).
+    static func stored(_ row: Row) throws(UnreadableColumn) -> (recorded: RecordedAuditEntry, details: String) {
+        let sequence: Int64? = try? row.decode(forColumn: "sequence")
+        func value<Value: DatabaseValueConvertible>(_ column: String) throws(UnreadableColumn) -> Value {
+            do { return try row.decode(forColumn: column) } catch {
+                throw UnreadableColumn(sequence: sequence, column: column,
+                                       value: row.hasColumn(column) ? (row[column] as DatabaseValue).description : "nothing (no such column)")
+            }
+        }
+        let detailsText: String = try value("details")
         let details = (try? JSONSerialization.jsonObject(with: Data(detailsText.utf8))) as? [String: String] ?? [:]
-        return RecordedAuditEntry(
-            sequence: try row.decode(forColumn: "sequence"), time: try row.decode(forColumn: "time"),
-            format: try row.decode(forColumn: "format"),
-            entry: AuditEntry(event: try row.decode(forColumn: "event"), tenant: try row.decode(forColumn: "tenant"),
-                              actor: try row.decode(forColumn: "actor"), subject: try row.decode(forColumn: "subject"),
-                              ticket: try row.decode(forColumn: "ticket"), device: try row.decode(forColumn: "device"),
-                              action: try row.decode(forColumn: "action"), site: try row.decode(forColumn: "site"),
-                              plugin: try row.decode(forColumn: "plugin"), pluginSHA256: try row.decode(forColumn: "plugin_sha256"),
-                              parametersDigest: try row.decode(forColumn: "parameters_digest"),
-                              outcome: try row.decode(forColumn: "outcome"), durationMilliseconds: try row.decode(forColumn: "duration_ms"),
-                              error: try row.decode(forColumn: "error"), correlationID: try row.decode(forColumn: "correlation_id"),
-                              details: details),
-            previousHash: try row.decode(forColumn: "previous_hash"), hash: try row.decode(forColumn: "hash"))
+        let entry = AuditEntry(event: try value("event"), tenant: try value("tenant"), actor: try value("actor"), subject: try value("subject"),
+                               ticket: try value("ticket"), device: try value("device"), action: try value("action"), site: try value("site"),
+                               plugin: try value("plugin"), pluginSHA256: try value("plugin_sha256"),
+                               parametersDigest: try value("parameters_digest"), outcome: try value("outcome"),
+                               durationMilliseconds: try value("duration_ms"), error: try value("error"),
+                               correlationID: try value("correlation_id"), details: details)
+        let recorded = RecordedAuditEntry(sequence: try value("sequence"), time: try value("time"), format: try value("format"), entry: entry,
+                                          previousHash: try value("previous_hash"), hash: try value("hash"))
+        return (recorded, detailsText)
     }
+
+    static func recorded(_ row: Row) throws(UnreadableColumn) -> RecordedAuditEntry {
+        try stored(row).recorded
+    }
+}
+
+/// A column of a stored audit entry holding a value the store never writes (only a table rebuilt
+/// by hand can hold one).
+struct UnreadableColumn: Error, CustomStringConvertible {
+    let sequence: Int64?
+    let column: String
+    let value: String
+    var problem: String { "column \(column) holds \(value)" }
+    var description: String { sequence.map { "audit entry \($0): \(problem)" } ?? problem }
 }
 
 extension Sequence<UInt8> {

@@ -81,17 +81,18 @@ extension SQLiteStore {
             var suspect: (entry: RecordedAuditEntry, selfConsistent: Bool)?
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY sequence")
             while let row = try cursor.next() {
-                let sequence: Int64 = row["sequence"]
+                guard let sequence: Int64 = try? row.decode(forColumn: "sequence") else {
+                    return .broken(AuditChainBreak(sequence: verified + 1, reason: .unreadable("column sequence holds no number")))
+                }
                 if sequence != verified + 1 {
                     return .broken(AuditChainBreak(sequence: verified + 1, reason: .missing(next: sequence)))
                 }
                 let recorded: RecordedAuditEntry
                 let details: String
-                do {
-                    recorded = try Self.recorded(row)
-                    details = try row.decode(forColumn: "details")
+                do throws(UnreadableColumn) {
+                    (recorded, details) = try Self.stored(row)
                 } catch {
-                    return .broken(AuditChainBreak(sequence: sequence, reason: .unreadable("\(error)")))
+                    return .broken(AuditChainBreak(sequence: sequence, reason: .unreadable(error.problem)))
                 }
                 let entry = recorded.entry
                 if recorded.format == 1, entry.ticket != nil || entry.device != nil || entry.action != nil || entry.site != nil {

@@ -231,3 +231,23 @@ import Testing
         #expect(try sandbox.store.verifyAuditChain().isIntact)
     }
 }
+
+extension AuditChainTests {
+    /// A table rebuilt without its constraints can hold what the store never writes: reported, not a crash.
+    @Test func valueTheStoreNeverWritesIsReported() throws {
+        let sandbox = try AuditSandbox()
+        try sandbox.seed()
+        try sandbox.tamper("""
+            CREATE TABLE loose AS SELECT * FROM audit_log;
+            DROP TABLE audit_log;
+            ALTER TABLE loose RENAME TO audit_log;
+            UPDATE audit_log SET event = NULL WHERE sequence = 2;
+            """)
+        let verify = try sandbox.switchboard(["audit", "verify"])
+        #expect(verify.status == 1)
+        #expect(verify.stdout == "audit entry 2: unreadable: column event holds NULL\n")
+        let list = try sandbox.switchboard(["audit", "list"])
+        #expect(list.status == 1)
+        #expect(list.stderr == "switchboard: \(sandbox.path): audit entry 2: column event holds NULL\n")
+    }
+}
