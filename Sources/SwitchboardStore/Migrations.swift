@@ -55,6 +55,17 @@ extension SQLiteStore {
                     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
                 """)
         }
+        // Tickets, devices, actions and sites get their own columns, and each entry records the
+        // hash format it was written with: existing entries are format 1 and keep verifying.
+        migrator.registerMigration("3-audit-subjects") { db in
+            try db.execute(sql: """
+                ALTER TABLE audit_log ADD COLUMN ticket TEXT;
+                ALTER TABLE audit_log ADD COLUMN device TEXT;
+                ALTER TABLE audit_log ADD COLUMN action TEXT;
+                ALTER TABLE audit_log ADD COLUMN site TEXT;
+                ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+                CREATE INDEX audit_time ON audit_log(time);
+                CREATE INDEX audit_tenant ON audit_log(tenant, time);
         migrator.registerMigration("4-tenancy") { db in
             try db.execute(sql: """
                 CREATE TABLE tenants (

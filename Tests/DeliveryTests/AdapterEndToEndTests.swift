@@ -129,10 +129,10 @@ import Testing
         #expect(dead.attempts == 1)
         #expect(dead.lastError?.contains(platform.invalidText) == true, "\(dead.lastError ?? "")")
 
-        let audit = try store.auditEntries(event: "delivery.attempted", limit: 100)
+        let audit = try store.auditEntries(AuditFilter(events: ["delivery.attempted"]), limit: 100)
         #expect(audit.map(\.entry.outcome) == ["retry", "retry", "retry", "retry", "delivered", "dead"])
         #expect(audit.allSatisfy { $0.entry.plugin == "switchboard.\(platform.name)@\(Paths.catalog.loaded.first { $0.manifest.id == "switchboard.\(platform.name)" }?.manifest.version ?? "")" })
-        #expect(try store.verifyAuditChain() == nil)
+        #expect(try store.verifyAuditChain().isIntact)
         await emulator.stop()
     }
 }

@@ -27,13 +27,7 @@ struct DeliveryOptions: ParsableArguments {
             error.problems.forEach { printError($0.description) }
             throw ExitCode.failure
         }
-        let store: SQLiteStore
-        do {
-            store = try SQLiteStore(path: environment.dataDirectory + "/switchboard.sqlite")
-        } catch {
-            printError(error.description)
-            throw ExitCode.failure
-        }
+        let store = try SQLiteStore.openInDataDirectory()
         let engine = DeliveryEngine(configuration: configuration, plugins: catalog.loaded, store: store,
                                     logger: Logger(label: "switchboard.delivery"))
         return DeliveryContext(catalog: catalog, configuration: configuration, store: store, engine: engine)

@@ -9,14 +9,6 @@ struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Inspect and manage the durable outbox.",
                                                     subcommands: [List.self, Retry.self, Purge.self, Flush.self])
 
-    /// Opens the store alone: listing and purging need no configuration or plugins.
-    static func store() throws -> SQLiteStore {
-        do { return try SQLiteStore(path: HostEnvironment.current.dataDirectory + "/switchboard.sqlite") } catch {
-            printError(error.description)
-            throw ExitCode.failure
-        }
-    }
-
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List outbox messages (errors are stored with secrets redacted).")
         @Option(help: "pending, sending, delivered or dead.") var status: String?
@@ -30,7 +22,7 @@ struct OutboxCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let messages = try OutboxCommand.store().messages(status: status.flatMap(OutboxMessage.Status.init), limit: limit)
+            let messages = try SQLiteStore.openInDataDirectory().messages(status: status.flatMap(OutboxMessage.Status.init), limit: limit)
             if json {
                 print(JSONValue.array(messages.map(OutboxFormat.json)).text(pretty: true))
                 return
@@ -69,7 +61,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let statuses = (delivered ? [OutboxMessage.Status.delivered] : []) + (dead ? [.dead] : [])
-            let count = try OutboxCommand.store().purge(statuses: statuses, before: olderThan.map { Date().addingTimeInterval(-$0 * 86400) })
+            let count = try SQLiteStore.openInDataDirectory().purge(statuses: statuses, before: olderThan.map { Date().addingTimeInterval(-$0 * 86400) })
             print("purged \(count) message\(count == 1 ? "" : "s")")
         }
     }

@@ -9,13 +9,7 @@ enum PluginTable {
             [entry.manifest?.id ?? "-", entry.manifest?.kind.rawValue ?? "-", entry.manifest?.version ?? "-",
              entry.manifest.map { String($0.abi) } ?? "-", entry.status, entry.candidate.origin.rawValue]
         }
-        let lines = [header] + rows
-        let widths = header.indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
-        var text = lines.map { row in
-            row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        var text = TextTable.render(header, rows)
         let rejected = entries.compactMap(\.error)
         if entries.isEmpty { text += "\n(no plugins found)" }
         if !rejected.isEmpty {
