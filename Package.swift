@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-bench",
             dependencies: [
-                "PluginHost", "BenchmarkBaselines", "CFFI", "Delivery", "SwitchboardStore",
+                "PluginHost", "BenchmarkBaselines", "CFFI", "Delivery", "SwitchboardStore", "Actions", "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

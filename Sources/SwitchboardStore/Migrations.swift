@@ -66,6 +66,8 @@ extension SQLiteStore {
                 ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
                 CREATE INDEX audit_time ON audit_log(time);
                 CREATE INDEX audit_tenant ON audit_log(tenant, time);
+                """)
+        }
         migrator.registerMigration("4-tenancy") { db in
             try db.execute(sql: """
                 CREATE TABLE tenants (

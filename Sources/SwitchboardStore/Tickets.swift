@@ -68,7 +68,7 @@ public struct TicketChanges: Sendable {
 /// installation's operator (every tenant), an empty set means none.
 public protocol TicketStore: Sendable {
     /// Creates a ticket, checking that its tenant exists and its device belongs to that tenant;
-    /// `audit` entries are committed with it (their `ticket` field is filled in).
+    /// `audit` entries are committed with it (their `ticket` and `device` fields filled in).
     func createTicket(_ ticket: NewTicket, audit: [AuditEntry]) throws(StoreError) -> Ticket
     func ticket(id: Int64, tenants: Set<String>?) throws(StoreError) -> Ticket?
     func tickets(tenants: Set<String>?, status: Ticket.Status?, limit: Int) throws(StoreError) -> [Ticket]
@@ -99,7 +99,8 @@ extension SQLiteStore: TicketStore {
                 """, arguments: [new.tenant, new.title, new.priority.rawValue, new.category, new.queue, new.device, now, now]) else {
                 throw StoreError(path: path, reason: "the new ticket was not returned")
             }
-            try Self.append(audit.map { var entry = $0; entry.subject = entry.subject ?? "ticket:\(ticket.id)"; return entry }, in: db)
+            try Self.append(audit.map { var entry = $0; entry.ticket = entry.ticket ?? String(ticket.id); entry.device = entry.device ?? ticket.device; return entry },
+                            in: db)
             return ticket
         }
     }

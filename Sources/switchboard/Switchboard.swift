@@ -14,7 +14,8 @@ struct Switchboard: AsyncParsableCommand {
             Set SWITCHBOARD_LOG_LEVEL (debug, info, warning, error) to see plugin log lines on stderr.
             """,
         subcommands: [PluginsCommand.self, AlertCommand.self, ReportCommand.self, TargetsCommand.self, ConfigCommand.self, OutboxCommand.self, AuditCommand.self,
-                      ServeCommand.self, TenantsCommand.self, PrincipalsCommand.self, AccessCommand.self, DevicesCommand.self, TicketsCommand.self]
+                      ServeCommand.self, TenantsCommand.self, PrincipalsCommand.self, AccessCommand.self, DevicesCommand.self, TicketsCommand.self,
+                      ActionsCommand.self]
     )
 
     /// Sends log lines, including the ones plugins write, to stderr at SWITCHBOARD_LOG_LEVEL.

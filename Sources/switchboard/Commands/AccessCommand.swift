@@ -8,7 +8,7 @@ import SwitchboardStore
 struct AccessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "access", abstract: "Grant, deny and explain permissions per tenant (deny by default; a deny wins over every grant).",
-        subcommands: [Grant.self, Deny.self, Revoke.self, List.self])
+        subcommands: [Grant.self, Deny.self, Revoke.self, List.self, Check.self])
 
     /// The arguments of a rule change: who, what, where.
     struct RuleArguments: ParsableArguments {

@@ -15,7 +15,7 @@ struct AccessOptions: ParsableArguments {
     /// Opens the store and the live policy, or prints what is wrong and fails.
     func context() throws -> AccessContext {
         let environment = HostEnvironment.current
-        let store = try OutboxCommand.store()
+        let store = try SQLiteStore.openInDataDirectory()
         let catalog = paths.loadCatalog()
         let (file, required) = Self.policyFile(option: accessPolicy, variables: ProcessInfo.processInfo.environment,
                                                dataDirectory: environment.dataDirectory)

@@ -19,7 +19,7 @@ struct TenantsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try OutboxCommand.store()
+            let store = try SQLiteStore.openInDataDirectory()
             let tenant = try storing { () throws(StoreError) in try store.addTenant(id: id, name: name ?? id) }
             try storing { () throws(StoreError) in
                 try store.append([AuditEntry(event: "tenant.created", tenant: tenant.id, actor: Operator.actor, outcome: "ok")])
@@ -33,7 +33,7 @@ struct TenantsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try OutboxCommand.store()
+            let store = try SQLiteStore.openInDataDirectory()
             let tenants = try storing { () throws(StoreError) in try store.tenants() }
             if json {
                 print(JSONValue.array(tenants.map { .object(["id": .string($0.id), "name": .string($0.name)]) }).text(pretty: true))
@@ -61,7 +61,7 @@ struct PrincipalsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try OutboxCommand.store()
+            let store = try SQLiteStore.openInDataDirectory()
             let principal = Principal(name: name, kind: Principal.Kind(rawValue: kind) ?? .technician, displayName: displayName)
             try storing { () throws(StoreError) in
                 try store.addPrincipal(principal)
@@ -124,7 +124,7 @@ struct DevicesCommand: AsyncParsableCommand {
         @Option(help: "Its name (default: the host name).") var name: String?
 
         func run() async throws {
-            let store = try OutboxCommand.store()
+            let store = try SQLiteStore.openInDataDirectory()
             let device = Device(id: Device.localID, tenant: tenant, platform: "local", externalID: Device.localID,
                                 name: name ?? ProcessInfo.processInfo.hostName, ciType: "server", status: "online")
             try storing { () throws(StoreError) in

@@ -39,7 +39,7 @@ struct TicketsCommand: AsyncParsableCommand {
                                 category: category, queue: queue, device: device)
             let ticket = try storing { () throws(StoreError) in
                 try context.store.createTicket(new, audit: [AuditEntry(event: "ticket.created", tenant: tenant, actor: caller.actor,
-                                                                       outcome: "ok", details: device.map { ["device": $0] } ?? [:])])
+                                                                       outcome: "ok")])
             }
             try TicketFormat.print(ticket, notes: [], json: json)
         }
@@ -96,7 +96,7 @@ struct TicketsCommand: AsyncParsableCommand {
             let ticket = try TicketFormat.find(id, caller: caller, permission: "tickets:write", context: context)
             let note = try storing { () throws(StoreError) in
                 try context.store.addNote(ticket: id, author: caller.actor, text: text, correlationID: nil, audit: [
-                    AuditEntry(event: "ticket.note.added", tenant: ticket.tenant, actor: caller.actor, subject: "ticket:\(id)", outcome: "ok"),
+                    AuditEntry(event: "ticket.note.added", tenant: ticket.tenant, actor: caller.actor, ticket: String(id), outcome: "ok"),
                 ])
             }
             Swift.print("added note \(note.id) to ticket \(id)")
@@ -130,7 +130,7 @@ struct TicketsCommand: AsyncParsableCommand {
             }
             let updated = try storing { () throws(StoreError) in
                 try context.store.updateTicket(id: id, changes, audit: [
-                    AuditEntry(event: "ticket.updated", tenant: ticket.tenant, actor: caller.actor, subject: "ticket:\(id)", outcome: "ok", details: details),
+                    AuditEntry(event: "ticket.updated", tenant: ticket.tenant, actor: caller.actor, ticket: String(id), outcome: "ok", details: details),
                 ])
             }
             try TicketFormat.print(updated, notes: nil, json: json)
@@ -146,7 +146,7 @@ enum TicketFormat {
         if let principal = caller.principal {
             let decision = context.access.decide(principal: principal, permission: permission, tenant: ticket?.tenant)
             guard let ticket, decision.allowed else {
-                try context.audit([AuditEntry(event: "ticket.denied", tenant: ticket?.tenant, actor: principal, subject: "ticket:\(id)",
+                try context.audit([AuditEntry(event: "ticket.denied", tenant: ticket?.tenant, actor: principal, ticket: String(id),
                                               outcome: "denied", error: ticket == nil ? "no such ticket" : decision.reason)])
                 printError("ticket \(id): no such ticket among the tenants where \(principal) holds \(permission)")
                 throw ExitCode.failure
