@@ -19,6 +19,14 @@ struct SwitchboardBench {
         let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "") ?? 15
         let workspace = try Workspace()
         defer { workspace.remove() }
+        if arguments.first == "actions" {
+            // Only the routed-actions section (its preparation needs no generated plugins).
+            try workspace.prepare(generated: 0)
+            var report = Report()
+            try await actionsSection(workspace: workspace, rounds: rounds, report: &report)
+            print(report.text)
+            return
+        }
         print("Preparing: bundled plugins re-pinned for this build, 100 generated C plugins...")
         try workspace.prepare(generated: 100)
 
@@ -70,6 +78,8 @@ struct SwitchboardBench {
         report.section("Delivery to a loopback receiver (median of \(min(rounds, 5)) rounds × 5000 alerts, 32 in flight)")
         try await DeliveryBenchmark.run(workspace: workspace, alerts: 5000, rounds: min(rounds, 5), report: &report)
 
+        try await actionsSection(workspace: workspace, rounds: rounds, report: &report)
+
         report.section("Cold process wall time (median of \(rounds) runs)")
         let floor = try (0..<rounds).map { _ in try workspace.wallMilliseconds("/bin/true", []) }
         let help = try (0..<rounds).map { _ in try workspace.wallMilliseconds(workspace.switchboard, ["--help"]) }
@@ -83,6 +93,11 @@ struct SwitchboardBench {
         report.row("switchboard plugins list (bundled + 100 drop-ins)", "\(format(median(listAll), 2)) ms",
                    "\(format(median(listAll) / median(help), 2))x of --help")
         print(report.text)
+    }
+
+    static func actionsSection(workspace: Workspace, rounds: Int, report: inout Report) async throws {
+        report.section("Routed actions end to end (median of \(min(rounds, 5)) rounds × 20000 reboot requests over 64 devices, 64 in flight)")
+        try await ActionBenchmark.run(workspace: workspace, actions: 20_000, devices: 64, concurrency: 64, rounds: min(rounds, 5), report: &report)
     }
 
     /// Loads the plugins named by `mode` once and returns "<microseconds> <loaded count>".

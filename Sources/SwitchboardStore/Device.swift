@@ -65,7 +65,7 @@ extension SQLiteStore: DeviceStore {
     }
 
     public func device(id: String) throws(StoreError) -> Device? {
-        try read { db in try Device.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]) }
+        try read { db in try Device.fetchOne(db.cachedStatement(sql: "SELECT * FROM devices WHERE id = ?"), arguments: [id]) }
     }
 
     public func devices(tenants: Set<String>?) throws(StoreError) -> [Device] {

@@ -71,11 +71,11 @@ extension SQLiteStore: OutboxStore {
     public func enqueue(_ messages: [NewOutboxMessage], now: Date) throws(StoreError) -> [OutboxMessage] {
         try write { db in
             try messages.map { message in
-                try OutboxMessage.fetchOne(db, sql: """
+                try OutboxMessage.fetchOne(db.cachedStatement(sql: """
                     INSERT INTO outbox_messages (idempotency_key, correlation_id, target, platform, kind, payload, status,
                         next_attempt_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *
-                    """, arguments: [UUID().uuidString.lowercased(), message.correlationID, message.target, message.platform,
+                    """), arguments: [UUID().uuidString.lowercased(), message.correlationID, message.target, message.platform,
                                      message.kind, message.payload, now.timeIntervalSince1970, now.timeIntervalSince1970,
                                      now.timeIntervalSince1970])
             }.compactMap { $0 }
@@ -92,13 +92,13 @@ extension SQLiteStore: OutboxStore {
         }
         arguments += [limit]
         return try write { db in
-            try OutboxMessage.fetchAll(db, sql: """
+            try OutboxMessage.fetchAll(db.cachedStatement(sql: """
                 UPDATE outbox_messages SET status = 'sending', lease_until = ?, updated_at = ?
                 WHERE id IN (SELECT id FROM outbox_messages
                              WHERE ((status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until <= ?))\(filter)
                              ORDER BY id LIMIT ?)
                 RETURNING *
-                """, arguments: arguments).sorted { $0.id < $1.id }
+                """), arguments: arguments).sorted { $0.id < $1.id }
         }
     }
 
@@ -113,20 +113,20 @@ extension SQLiteStore: OutboxStore {
     private static func apply(_ outcome: DeliveryOutcome, stamp: Double, in db: Database) throws {
         switch outcome {
         case .delivered(let id, let status, let remoteID):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE outbox_messages SET status = 'delivered', attempts = attempts + 1, lease_until = NULL,
                     last_http_status = ?, last_error = NULL, remote_id = ?, delivered_at = ?, updated_at = ? WHERE id = ?
-                """, arguments: [status, remoteID, stamp, stamp, id])
+                """).execute(arguments: [status, remoteID, stamp, stamp, id])
         case .retry(let id, let at, let status, let error):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE outbox_messages SET status = 'pending', attempts = attempts + 1, lease_until = NULL,
                     next_attempt_at = ?, last_http_status = ?, last_error = ?, updated_at = ? WHERE id = ?
-                """, arguments: [at.timeIntervalSince1970, status, error, stamp, id])
+                """).execute(arguments: [at.timeIntervalSince1970, status, error, stamp, id])
         case .dead(let id, let status, let error):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE outbox_messages SET status = 'dead', attempts = attempts + 1, lease_until = NULL,
                     last_http_status = ?, last_error = ?, updated_at = ? WHERE id = ?
-                """, arguments: [status, error, stamp, id])
+                """).execute(arguments: [status, error, stamp, id])
         }
     }
 

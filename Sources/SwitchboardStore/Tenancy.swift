@@ -131,6 +131,6 @@ extension SQLiteStore: TenancyStore {
     }
 
     public func accessGeneration() throws(StoreError) -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT generation FROM access_generation") ?? 0 }
+        try read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT generation FROM access_generation")) ?? 0 }
     }
 }

@@ -71,6 +71,8 @@ public protocol TicketStore: Sendable {
     /// `audit` entries are committed with it (their `ticket` and `device` fields filled in).
     func createTicket(_ ticket: NewTicket, audit: [AuditEntry]) throws(StoreError) -> Ticket
     func ticket(id: Int64, tenants: Set<String>?) throws(StoreError) -> Ticket?
+    /// A ticket and its linked device (nil when it has none, or it is not in the CMDB), read together.
+    func ticketWithDevice(id: Int64) throws(StoreError) -> (ticket: Ticket, device: Device?)?
     func tickets(tenants: Set<String>?, status: Ticket.Status?, limit: Int) throws(StoreError) -> [Ticket]
     func updateTicket(id: Int64, _ changes: TicketChanges, audit: [AuditEntry]) throws(StoreError) -> Ticket
     /// Adds a note, committed together with `audit`.
@@ -107,8 +109,16 @@ extension SQLiteStore: TicketStore {
 
     public func ticket(id: Int64, tenants: Set<String>?) throws(StoreError) -> Ticket? {
         try read { db in
-            guard let ticket = try Ticket.fetchOne(db, sql: "SELECT * FROM tickets WHERE id = ?", arguments: [id]) else { return nil }
+            guard let ticket = try Ticket.fetchOne(db.cachedStatement(sql: "SELECT * FROM tickets WHERE id = ?"), arguments: [id]) else { return nil }
             return tenants.map { $0.contains(ticket.tenant) } ?? true ? ticket : nil
+        }
+    }
+
+    public func ticketWithDevice(id: Int64) throws(StoreError) -> (ticket: Ticket, device: Device?)? {
+        try read { db in
+            guard let ticket = try Ticket.fetchOne(db.cachedStatement(sql: "SELECT * FROM tickets WHERE id = ?"), arguments: [id]) else { return nil }
+            guard let device = ticket.device else { return (ticket, nil) }
+            return (ticket, try Device.fetchOne(db.cachedStatement(sql: "SELECT * FROM devices WHERE id = ?"), arguments: [device]))
         }
     }
 
@@ -154,12 +164,12 @@ extension SQLiteStore: TicketStore {
     static func addNote(ticket: Int64, author: String, text: String, correlationID: String?, audit: [AuditEntry],
                         in db: Database) throws -> TicketNote {
         let now = Date().timeIntervalSince1970
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             INSERT INTO ticket_notes (ticket, author, text, correlation_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id
-            """, arguments: [ticket, author, text, correlationID, now]), let id: Int64 = row["id"] else {
+            """), arguments: [ticket, author, text, correlationID, now]), let id: Int64 = row["id"] else {
             throw StoreError(path: db.description, reason: "the new note was not returned")
         }
-        try db.execute(sql: "UPDATE tickets SET updated_at = ? WHERE id = ?", arguments: [now, ticket])
+        try db.cachedStatement(sql: "UPDATE tickets SET updated_at = ? WHERE id = ?").execute(arguments: [now, ticket])
         try append(audit, in: db)
         return TicketNote(id: id, ticket: ticket, author: author, text: text, correlationID: correlationID,
                           createdAt: Date(timeIntervalSince1970: now))

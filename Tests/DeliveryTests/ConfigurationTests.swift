@@ -139,7 +139,7 @@ import Testing
         }
         let broken = try sandbox.file("broken.json", #"{"targets": [ "#)
         #expect(throws: ConfigurationErrors(problems: [ConfigurationProblem(location: broken, field: nil,
-                                                                            reason: "malformed JSON: Unexpected end of file during JSON parse.")])) {
+                                                                            reason: "malformed JSON: unexpected end of the document")])) {
             try DeliveryConfiguration.load(ConfigurationSources(userFile: broken, policyFile: nil, environment: [:]), platforms: Fixture.platforms)
         }
         let resolved = try ConfigurationSources.resolve(configOption: nil, policyOption: nil, environment: ["SWITCHBOARD_CONFIG": broken],

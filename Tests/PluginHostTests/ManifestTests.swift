@@ -234,8 +234,8 @@ import Testing
     }
 
     @Test func malformedJSON() {
-        #expect(throws: JSONParseError(reason: "Unexpected end of file during JSON parse.")) { try JSONValue.parse(Data("{\"id\": ".utf8)) }
-        #expect(throws: JSONParseError(reason: "Invalid value around character 10.")) { try JSONValue.parse(Data("{\"id\": 1} trailing".utf8)) }
+        #expect(throws: JSONParseError(reason: "unexpected end of the document")) { try JSONValue.parse(Data("{\"id\": ".utf8)) }
+        #expect(throws: JSONParseError(reason: "unexpected text after the document at byte 10")) { try JSONValue.parse(Data("{\"id\": 1} trailing".utf8)) }
     }
 
     @Test func compactSerializationRoundTrips() throws {

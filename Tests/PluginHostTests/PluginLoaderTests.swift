@@ -46,11 +46,11 @@ import Testing
         let sandbox = try Sandbox()
         let folder = try sandbox.examplePlugin(in: "bad")
         try sandbox.write("{ \"id\": \"example.echo\", ", to: "bad/manifest.json")
-        #expect(try rejection(sandbox, folder) == "\(folder)/manifest.json: manifest: malformed JSON: Unexpected end of file during JSON parse.")
+        #expect(try rejection(sandbox, folder) == "\(folder)/manifest.json: manifest: malformed JSON: unexpected end of the document")
         let other = try Sandbox()
         let misspelled = try other.examplePlugin(in: "bad")
         try other.write("{ \"id\": tru }", to: "bad/manifest.json")
-        #expect(try rejection(other, misspelled) == "\(misspelled)/manifest.json: manifest: malformed JSON: Invalid value around character 11.")
+        #expect(try rejection(other, misspelled) == "\(misspelled)/manifest.json: manifest: malformed JSON: expected a value at byte 8")
     }
 
     @Test func manifestOverOneMebibyte() throws {

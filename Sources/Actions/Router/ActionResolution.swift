@@ -71,11 +71,11 @@ extension ActionRouter {
             throw .denied("the access policy cannot be read, so nothing is allowed: \(error)")
         }
         guard policy.principals[request.principal] != nil else { throw .denied("unknown principal '\(request.principal)'") }
-        let found: Ticket?
-        do { found = try store.ticket(id: request.ticket, tenants: nil) } catch { throw .rejected("the store cannot be read: \(error)") }
+        let found: (ticket: Ticket, device: Device?)?
+        do { found = try store.ticketWithDevice(id: request.ticket) } catch { throw .rejected("the store cannot be read: \(error)") }
         // The same answer for a missing ticket and another tenant's, so tenants cannot be probed.
         let hidden = "ticket \(request.ticket): no such ticket among the tenants where \(request.principal) may act"
-        guard let ticket = found else { throw .denied(hidden, details: ["reason": "no such ticket"]) }
+        guard let (ticket, linked) = found else { throw .denied(hidden, details: ["reason": "no such ticket"]) }
         context.tenant = ticket.tenant
         guard let plugin = actions[request.action] else {
             throw .rejected("unknown action '\(request.action)' (known: \(actionNames.joined(separator: ", ")))")
@@ -90,15 +90,7 @@ extension ActionRouter {
         }
         guard let deviceID = ticket.device else { throw .rejected("ticket \(ticket.id) has no linked device to act on") }
         context.device = deviceID
-        let device: Device
-        do {
-            guard let stored = try store.device(id: deviceID) else { throw Refusal.rejected("ticket \(ticket.id): device '\(deviceID)' is not in the CMDB") }
-            device = stored
-        } catch let refusal as Refusal {
-            throw refusal
-        } catch {
-            throw .rejected("the store cannot be read: \(error)")
-        }
+        guard let device = linked else { throw .rejected("ticket \(ticket.id): device '\(deviceID)' is not in the CMDB") }
         guard let platform = device.platform else { throw .rejected("device '\(device.id)' has no platform to act through") }
         let supported = plugin.manifest.platforms ?? []
         guard supported.contains(platform) else {

@@ -36,31 +36,13 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    /// Parses one JSON document. The error's description says where the document is broken.
+    /// Parses one JSON document (RFC 8259, strictly: no trailing commas, comments or invalid
+    /// UTF-8). The error's description says where the document is broken.
     public static func parse(_ data: Data) throws(JSONParseError) -> JSONValue {
-        do {
-            return JSONValue(foundation: try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
-        } catch {
-            throw JSONParseError(reason: (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")
+        let result = data.withUnsafeBytes { raw in
+            Result { () throws(JSONParseError) -> JSONValue in try JSONReader.parse(raw.bindMemory(to: UInt8.self)) }
         }
-    }
-
-    /// Converts what JSONSerialization produced. Booleans arrive as NSNumbers whose C type is
-    /// `char` (JSONSerialization makes integers from Int or Int64, never char).
-    private init(foundation value: Any) {
-        switch value {
-        case let number as NSNumber:
-            switch String(cString: number.objCType) {
-            case "c", "B": self = .bool(number.boolValue)
-            case "d", "f": self = .number(number.doubleValue)
-            case "Q" where number.uint64Value > UInt64(Int64.max): self = .number(number.doubleValue)
-            default: self = .integer(number.int64Value)
-            }
-        case let string as String: self = .string(string)
-        case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
-        case let object as [String: Any]: self = .object(object.mapValues(JSONValue.init(foundation:)))
-        default: self = .null
-        }
+        return try result.get()
     }
 
     /// Serializes the value: compact for machines (key order unspecified), or pretty-printed with
@@ -131,6 +113,10 @@ public enum JSONValue: Sendable, Equatable {
 public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     public let reason: String
     public var description: String { reason }
+
+    public init(reason: String) {
+        self.reason = reason
+    }
 }
 
 extension JSONValue: Encodable {
