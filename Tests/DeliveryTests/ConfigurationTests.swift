@@ -98,12 +98,12 @@ import Testing
         #expect(throws: ConfigurationErrors(problems: [ConfigurationProblem(
             location: path, field: "APIKey",
             reason: "the file holds this secret but is readable by group or others (mode 644); run chmod 600 \(path)")])) {
-            try DeliveryConfiguration.load(ConfigurationSources(userFile: path, policyFile: nil, environment: [:]), platforms: Fixture.platforms)
+            try DeliveryConfiguration.load(ConfigurationSources(userFile: path, policyFile: nil, environment: [:]), platforms: Paths.platforms)
         }
         // Without secrets the same mode is fine.
         let open = try sandbox.file("open.json", #"{"Platform": "Webhook", "APIEndpoint": "https://example.com/h"}"#, mode: 0o644)
         #expect(try DeliveryConfiguration.load(ConfigurationSources(userFile: open, policyFile: nil, environment: [:]),
-                                               platforms: Fixture.platforms).targets.count == 1)
+                                               platforms: Paths.platforms).targets.count == 1)
     }
 
     @Test func namedFilesMustExistAndMalformedFilesSayWhere() throws {
@@ -114,7 +114,7 @@ import Testing
         let broken = try sandbox.file("broken.json", #"{"targets": [ "#)
         #expect(throws: ConfigurationErrors(problems: [ConfigurationProblem(location: broken, field: nil,
                                                                             reason: "malformed JSON: Unexpected end of file during JSON parse.")])) {
-            try DeliveryConfiguration.load(ConfigurationSources(userFile: broken, policyFile: nil, environment: [:]), platforms: Fixture.platforms)
+            try DeliveryConfiguration.load(ConfigurationSources(userFile: broken, policyFile: nil, environment: [:]), platforms: Paths.platforms)
         }
         let resolved = try ConfigurationSources.resolve(configOption: nil, policyOption: nil, environment: ["SWITCHBOARD_CONFIG": broken],
                                                         dataDirectory: sandbox.root)
