@@ -100,8 +100,9 @@ public struct PlatformStepRunner: StepRunner {
         let limit = try seconds(Self.timeoutSetting)
         let step: JSONValue = .object(["kind": .string("platform-job"), "device": .string(device), "operation": .string(operation),
                                        "variables": .object(variables.mapValues(JSONValue.string))])
-        let deadline = ContinuousClock.now + .seconds(limit)
         let started = try await exchange(.start, step: step)
+        // The wait is for the job: the start request has its own timeout.
+        let deadline = ContinuousClock.now + .seconds(limit)
         let job = try member("jobUid", of: started, stage: .start)
         let label = "\(name) job \(job)"
         logger.info("platform job started", metadata: ["correlation": "\(correlationID)", "job": "\(job)", "device": "\(device)", "operation": "\(operation)"])

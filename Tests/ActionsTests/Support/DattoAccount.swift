@@ -18,7 +18,8 @@ struct DattoAccount {
     let runner: PlatformStepRunner
 
     /// The Datto target's settings: the defaults below with `changes` applied (NSNull removes one).
-    static func start(_ changes: [String: Any] = [:]) async throws -> DattoAccount {
+    /// Requests time out after `requestTimeout` seconds (generous: tests run in parallel).
+    static func start(_ changes: [String: Any] = [:], requestTimeout: Double = 10) async throws -> DattoAccount {
         let emulator = try await PlatformEmulator.start()
         emulator.reply("/auth/oauth/token", .init(status: 200, body: #"{"access_token":"tok-datto-1","token_type":"bearer","expires_in":3600}"#))
         var target: [String: Any] = [
@@ -29,7 +30,7 @@ struct DattoAccount {
         for (key, value) in changes { target[key] = value is NSNull ? nil : value }
         let folder = try TemporaryFolder()
         let configuration = try folder.configuration(["targets": [target],
-                                                      "delivery": ["TimeoutSeconds": 1, "InitialBackoffSeconds": 0.01, "MaxBackoffSeconds": 0.05]])
+                                                      "delivery": ["TimeoutSeconds": requestTimeout, "InitialBackoffSeconds": 0.01, "MaxBackoffSeconds": 0.05]])
         let runners = PlatformStepRunner.runners(configuration: configuration, plugins: Paths.catalog.loaded, transport: AsyncHTTPTransport())
         return DattoAccount(emulator: emulator, folder: folder, runner: try #require(runners.first))
     }
