@@ -7,6 +7,9 @@
 // and webhooks. Run summaries go to a UDF the same way. Datto RMM has no ticket API, so there is no
 // render_ticket. Requests carry an OAuth2 password-grant token from `POST {apiUrl}/auth/oauth/token`;
 // the host asks for it through request_token, caches it until it expires and renews it on 401.
+// Actions on a device (render_action / parse_action) run a configured Datto component as a quick
+// job (`PUT /api/v2/device/{deviceUid}/quickjob`), whose status, results, stdout and stderr the host
+// then polls and fetches; a remote session reads the device's web remote URL.
 // The plugin computes only; the host sends.
 import Foundation
 import SwitchboardABI
@@ -37,9 +40,9 @@ public func switchboardDattoRMMRenderAlert(_ input: UnsafePointer<UInt8>?, _ len
         // The alert's own device wins; the target's DeviceUID is the fallback for alerts about this machine.
         let device: String
         if let uid = try data.optionalString("deviceUid") {
-            device = try DattoRMM.deviceUID(uid, field: data.field("deviceUid"))
+            device = try DattoRMM.uid(uid, field: data.field("deviceUid"))
         } else if let uid = try target.optionalString("DeviceUID") {
-            device = try DattoRMM.deviceUID(uid, field: target.field("DeviceUID"))
+            device = try DattoRMM.uid(uid, field: target.field("DeviceUID"))
         } else {
             throw .invalidInput("\(data.field("deviceUid")): missing, and \(target.field("DeviceUID")) is not set")
         }
@@ -56,11 +59,31 @@ public func switchboardDattoRMMRenderReport(_ input: UnsafePointer<UInt8>?, _ le
         let target = try input.target
         let datto = try DattoRMM(target: target)
         // A summary is about the machine Switchboard runs on, so only the target names the device.
-        let device = try DattoRMM.deviceUID(target.string("DeviceUID"), field: target.field("DeviceUID"))
+        let device = try DattoRMM.uid(target.string("DeviceUID"), field: target.field("DeviceUID"))
         let alertUDF = try DattoRMM.udf(target, "AlertUDF") ?? 1
         let udf = try DattoRMM.udf(target, "SummaryUDF") ?? alertUDF
         let text = "\(report.timestamp) \(report.severity.rawValue) \(report.title): \(report.summary)"
         return try datto.udfRequest(device: device, udf: udf, text: text, token: input.string("token")).json
+    }
+}
+
+@_cdecl("switchboard_dattormm_render_action")
+public func switchboardDattoRMMRenderAction(_ input: UnsafePointer<UInt8>?, _ length: Int, _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
+    PluginExports.respond(input, length, output) { input throws(PluginError) in
+        let stage = try DattoRMM.ActionStage(input)
+        let datto = try DattoRMM(target: input.target)
+        return try datto.actionRequest(stage, step: input.object("step"), input: input).json
+    }
+}
+
+@_cdecl("switchboard_dattormm_parse_action")
+public func switchboardDattoRMMParseAction(_ input: UnsafePointer<UInt8>?, _ length: Int, _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
+    PluginExports.respond(input, length, output) { input throws(PluginError) in
+        let stage = try DattoRMM.ActionStage(input)
+        let response = try PlatformResponse(input, kind: stage.rawValue)
+        let result = try DattoRMM.result(response, target: input.target)
+        guard case .delivered = result else { return result.json }
+        return DattoRMM.actionResult(stage, response)
     }
 }
 
@@ -115,10 +138,10 @@ struct DattoRMM {
                                body: ["udf\(udf)": RequestBuilding.truncated(line, to: Self.udfLimit)])
     }
 
-    /// A device UID goes into the URL path, so it may hold only what Datto's UIDs hold.
-    static func deviceUID(_ uid: String, field: String) throws(PluginError) -> String {
+    /// A device or job UID goes into the URL path, so it may hold only what Datto's UIDs hold.
+    static func uid(_ uid: String, field: String, of thing: String = "device") throws(PluginError) -> String {
         guard uid.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) else {
-            throw .invalidInput("\(field): expected a Datto RMM device UID (letters, digits and dashes), got '\(uid)'")
+            throw .invalidInput("\(field): expected a Datto RMM \(thing) UID (letters, digits and dashes), got '\(uid)'")
         }
         return uid
     }

@@ -41,7 +41,13 @@ public struct PlatformResponse {
     public let body: String
 
     public init(_ input: JSONObject) throws(PluginError) {
-        kind = try input.choice("kind", ["alert", "ticket", "report", "token"])
+        try self.init(input, kind: input.choice("kind", ["alert", "ticket", "report", "token"]))
+    }
+
+    /// Reads an answer to a request the caller names itself (`kind`: an action's stage, say)
+    /// from the input's `status`, `headers` and `body`.
+    public init(_ input: JSONObject, kind: String) throws(PluginError) {
+        self.kind = kind
         status = try input.integer("status")
         headers = ((input.values["headers"] as? [String: Any]) ?? [:]).reduce(into: [:]) { result, pair in
             if let value = pair.value as? String { result[pair.key.lowercased()] = value }

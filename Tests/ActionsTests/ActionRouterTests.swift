@@ -175,3 +175,40 @@ import Testing
         #expect(try fixture.store.verifyAuditChain().isIntact)
     }
 }
+
+/// The router with the real Datto RMM runner over loopback HTTP: the device's platform (`datto`)
+/// reaches the runner that serves it (`dattormm`), and a platform error fails the action after
+/// its `requested` entry.
+@Suite struct ActionRouterDattoTests {
+    func router(_ fixture: RouterFixture, _ account: DattoAccount) throws -> ActionRouter {
+        try fixture.store.saveDevice(Device(id: "datto:\(DattoAccount.device)", tenant: "acme", platform: "datto",
+                                            externalID: DattoAccount.device, name: "PC-7"), audit: [])
+        _ = try fixture.store.createTicket(NewTicket(tenant: "acme", title: "Reboot PC-7", device: "datto:\(DattoAccount.device)"), audit: []) // 6
+        return ActionRouter(store: fixture.store, access: fixture.access, plugins: Paths.catalog.loaded,
+                            runners: [LocalStepRunner(settings: fixture.localSettings), account.runner])
+    }
+
+    @Test func aRebootOnADattoDeviceRunsAsAQuickJob() async throws {
+        let fixture = try RouterFixture()
+        let account = try await DattoAccount.start()
+        try account.script(stdout: "Restarting")
+        let result = try await router(fixture, account).run(ActionRequest(action: "reboot", ticket: 6, principal: "alice"))
+        #expect(result.outcome == .executed, "\(result.error ?? "")")
+        #expect(result.steps.first?.details["jobUid"] == DattoAccount.job)
+        #expect(account.emulator.requests(to: DattoAccount.quickJobPath).count == 1)
+        #expect(try fixture.events(result.correlationID) == [ActionEvent.requested, ActionEvent.executed])
+        #expect(try fixture.store.notes(ticket: 6).last?.text.contains("output: Restarting") == true)
+    }
+
+    @Test func aPlatformErrorFailsTheActionWithDattosText() async throws {
+        let fixture = try RouterFixture()
+        let account = try await DattoAccount.start()
+        account.emulator.reply(DattoAccount.quickJobPath, .init(status: 400, body: #"{"message":"Component not found"}"#))
+        let result = try await router(fixture, account).run(ActionRequest(action: "reboot", ticket: 6, principal: "alice"))
+        #expect(result.outcome == .failed)
+        #expect(result.error?.contains("Component not found") == true, "\(result.error ?? "")")
+        let entries = try fixture.store.auditEntries(AuditFilter(), limit: nil).filter { $0.entry.correlationID == result.correlationID }
+        #expect(entries.map(\.entry.event) == [ActionEvent.requested, ActionEvent.failed])
+        #expect(entries.last?.entry.error == result.error)
+    }
+}

@@ -41,7 +41,7 @@ import Testing
             """)
         let sources = try ConfigurationSources.resolve(configOption: nil, policyOption: nil, environment: [:], dataDirectory: sandbox.root)
         #expect(sources.userFile == yaml)
-        let configuration = try DeliveryConfiguration.load(sources, platforms: Fixture.platforms)
+        let configuration = try DeliveryConfiguration.load(sources, platforms: Paths.platforms)
         let target = try #require(configuration.targets.first)
         #expect(target.platform == "ninjarmm")
         #expect(target.minimumSeverity == .error)
@@ -49,7 +49,7 @@ import Testing
         #expect(configuration.policy.maxAttempts == 3)
 
         try sandbox.file("config.yaml", "targets: [")
-        #expect(throws: ConfigurationErrors.self) { try DeliveryConfiguration.load(sources, platforms: Fixture.platforms) }
+        #expect(throws: ConfigurationErrors.self) { try DeliveryConfiguration.load(sources, platforms: Paths.platforms) }
     }
 
     @Test func defaultsFollowTheRMMIntegrationConfig() throws {
@@ -124,12 +124,12 @@ import Testing
         #expect(throws: ConfigurationErrors(problems: [ConfigurationProblem(
             location: path, field: "APIKey",
             reason: "the file holds this secret but is readable by group or others (mode 644); run chmod 600 \(path)")])) {
-            try DeliveryConfiguration.load(ConfigurationSources(userFile: path, policyFile: nil, environment: [:]), platforms: Fixture.platforms)
+            try DeliveryConfiguration.load(ConfigurationSources(userFile: path, policyFile: nil, environment: [:]), platforms: Paths.platforms)
         }
         // Without secrets the same mode is fine.
         let open = try sandbox.file("open.json", #"{"Platform": "Webhook", "APIEndpoint": "https://example.com/h"}"#, mode: 0o644)
         #expect(try DeliveryConfiguration.load(ConfigurationSources(userFile: open, policyFile: nil, environment: [:]),
-                                               platforms: Fixture.platforms).targets.count == 1)
+                                               platforms: Paths.platforms).targets.count == 1)
     }
 
     @Test func namedFilesMustExistAndMalformedFilesSayWhere() throws {
@@ -140,7 +140,7 @@ import Testing
         let broken = try sandbox.file("broken.json", #"{"targets": [ "#)
         #expect(throws: ConfigurationErrors(problems: [ConfigurationProblem(location: broken, field: nil,
                                                                             reason: "malformed JSON: unexpected end of the document")])) {
-            try DeliveryConfiguration.load(ConfigurationSources(userFile: broken, policyFile: nil, environment: [:]), platforms: Fixture.platforms)
+            try DeliveryConfiguration.load(ConfigurationSources(userFile: broken, policyFile: nil, environment: [:]), platforms: Paths.platforms)
         }
         let resolved = try ConfigurationSources.resolve(configOption: nil, policyOption: nil, environment: ["SWITCHBOARD_CONFIG": broken],
                                                         dataDirectory: sandbox.root)

@@ -213,4 +213,170 @@ import Testing
         #expect(try Self.parse("token", 200, "{}")
                 == .object(["outcome": .string("rejected"), "error": .string("token response has no access_token")]))
     }
+
+    // MARK: render_action
+
+    static let job = "c0a1b2c3-0000-4000-8000-000000000001"
+    static var jobStep: [String: Any] { ["kind": "platform-job", "device": device, "operation": "reboot", "variables": ["Delay": "0", "Force": "true"]] }
+    static var sessionStep: [String: Any] { ["kind": "remote-session", "device": device] }
+
+    static func action(_ stage: String, _ step: [String: Any] = jobStep, target changes: [String: Any] = [:], jobUid: String? = job) -> [String: Any] {
+        var input: [String: Any] = ["stage": stage, "step": step, "target": target(["RebootComponentUID": "comp-reboot-1", "ScriptComponentUID": "comp-script-2"].merging(changes) { $1 }),
+                                    "token": "eyJ.token"]
+        input["jobUid"] = jobUid
+        return input
+    }
+
+    @Test func aPlatformJobStartsAsAQuickJobRunningTheOperationsComponent() throws {
+        #expect(try Self.call(.renderAction, Self.action("start", jobUid: nil)) == .object([
+            "method": .string("PUT"),
+            "url": .string("https://concord-api.centrastage.net/api/v2/device/\(Self.device)/quickjob"),
+            "headers": .object([
+                "Authorization": .string("Bearer eyJ.token"),
+                "Content-Type": .string("application/json"),
+                "Accept": .string("application/json"),
+            ]),
+            "body": .object([
+                "jobName": .string("Switchboard: reboot"),
+                "jobComponent": .object([
+                    "componentUid": .string("comp-reboot-1"),
+                    "variables": .array([
+                        .object(["name": .string("Delay"), "value": .string("0")]),
+                        .object(["name": .string("Force"), "value": .string("true")]),
+                    ]),
+                ]),
+            ]),
+        ]))
+        let script = try Self.call(.renderAction, Self.action("start", ["kind": "platform-job", "device": Self.device, "operation": "run-script"]))
+        #expect(script["body"] == .object([
+            "jobName": .string("Switchboard: run-script"),
+            "jobComponent": .object(["componentUid": .string("comp-script-2"), "variables": .array([])]),
+        ]))
+    }
+
+    @Test(arguments: [
+        ("status", "/api/v2/job/c0a1b2c3-0000-4000-8000-000000000001"),
+        ("results", "/api/v2/job/c0a1b2c3-0000-4000-8000-000000000001/results/31fcea20-3924-c976-0a59-52ec4a2bbf6f"),
+        ("stdout", "/api/v2/job/c0a1b2c3-0000-4000-8000-000000000001/results/31fcea20-3924-c976-0a59-52ec4a2bbf6f/stdout"),
+        ("stderr", "/api/v2/job/c0a1b2c3-0000-4000-8000-000000000001/results/31fcea20-3924-c976-0a59-52ec4a2bbf6f/stderr"),
+    ])
+    func laterStagesReadTheJob(stage: String, path: String) throws {
+        #expect(try Self.call(.renderAction, Self.action(stage)) == .object([
+            "method": .string("GET"),
+            "url": .string("https://concord-api.centrastage.net" + path),
+            "headers": .object(["Authorization": .string("Bearer eyJ.token"), "Accept": .string("application/json")]),
+        ]))
+    }
+
+    @Test func aRemoteSessionReadsTheDevice() throws {
+        #expect(try Self.call(.renderAction, Self.action("device", Self.sessionStep, jobUid: nil)) == .object([
+            "method": .string("GET"),
+            "url": .string("https://concord-api.centrastage.net/api/v2/device/\(Self.device)"),
+            "headers": .object(["Authorization": .string("Bearer eyJ.token"), "Accept": .string("application/json")]),
+        ]))
+    }
+
+    @Test func badActionInputsAreNamed() {
+        func step(_ changes: [String: Any]) -> [String: Any] { Self.jobStep.merging(changes) { $1 } }
+        var noStage = Self.action("start")
+        noStage["stage"] = nil
+        var noToken = Self.action("start")
+        noToken["token"] = nil
+        let cases: [([String: Any], String)] = [
+            (noStage, "stage: missing"),
+            (Self.action("poll"), "stage: expected one of start, status, results, stdout, stderr, device, got 'poll'"),
+            (noToken, "token: missing"),
+            (Self.action("start", target: ["RebootComponentUID": NSNull()]),
+             "target.RebootComponentUID: missing: set it to the UID of the Datto RMM component that 'reboot' jobs run"),
+            (Self.action("start", step(["operation": "run-script"]), target: ["ScriptComponentUID": NSNull()]),
+             "target.ScriptComponentUID: missing: set it to the UID of the Datto RMM component that 'run-script' jobs run"),
+            (Self.action("start", step(["operation": "shutdown"])), "step.operation: expected one of reboot, run-script, got 'shutdown'"),
+            (Self.action("start", step(["variables": ["Delay": 5]])), "step.variables.Delay: expected a string"),
+            (Self.action("start", step(["variables": "Delay=5"])), "step.variables: expected an object"),
+            (Self.action("start", step(["device": "../account"])),
+             "step.device: expected a Datto RMM device UID (letters, digits and dashes), got '../account'"),
+            (Self.action("start", step(["kind": "local-reboot"])), "step.kind: expected one of platform-job, remote-session, got 'local-reboot'"),
+            (Self.action("device"), "step.kind: stage 'device' belongs to a remote-session step, got 'platform-job'"),
+            (Self.action("status", Self.sessionStep), "step.kind: stage 'status' belongs to a platform-job step, got 'remote-session'"),
+            (Self.action("status", jobUid: nil), "jobUid: missing"),
+            (Self.action("results", jobUid: "x/../y"), "jobUid: expected a Datto RMM job UID (letters, digits and dashes), got 'x/../y'"),
+            (["stage": "start", "token": "t", "target": Self.target()], "step: missing"),
+        ]
+        for (input, message) in cases { Self.expectFailure(.renderAction, input, message) }
+    }
+
+    // MARK: parse_action
+
+    static func parseAction(_ stage: String, _ status: Int, _ body: String, headers: [String: String] = [:]) throws -> JSONValue {
+        try call(.parseAction, ["stage": stage, "status": status, "headers": headers, "body": body, "target": [:] as [String: Any]])
+    }
+
+    @Test func theQuickJobAndItsStatusGiveTheJob() throws {
+        let created = #"{"job":{"id":123456,"uid":"c0a1","name":"Switchboard: reboot","dateCreated":1721131200000,"status":"active"},"jobComponents":[{"uid":"comp-1","name":"Reboot","variables":[]}]}"#
+        #expect(try Self.parseAction("start", 200, created)
+                == .object(["outcome": .string("delivered"), "jobUid": .string("c0a1"), "jobStatus": .string("active")]))
+        #expect(try Self.parseAction("status", 200, #"{"id":123456,"uid":"c0a1","name":"Switchboard: reboot","status":"completed"}"#)
+                == .object(["outcome": .string("delivered"), "jobUid": .string("c0a1"), "jobStatus": .string("completed")]))
+    }
+
+    @Test func resultsGiveTheDeploymentStatusAndEachComponent() throws {
+        let body = #"{"jobUid":"c0a1","deviceUid":"d","ranOn":1721131200000,"jobDeploymentStatus":"Warning","componentResults":[{"componentUid":"comp-1","componentName":"Reboot","componentStatus":"Success","numberOfWarnings":2,"hasStdOut":true,"hasStdErr":false},{"componentName":null,"componentStatus":null,"numberOfWarnings":null,"hasStdOut":null,"hasStdErr":null}]}"#
+        #expect(try Self.parseAction("results", 200, body) == .object([
+            "outcome": .string("delivered"), "deploymentStatus": .string("Warning"),
+            "components": .array([
+                .object(["componentName": .string("Reboot"), "componentStatus": .string("Success"), "numberOfWarnings": .integer(2),
+                         "hasStdOut": .bool(true), "hasStdErr": .bool(false)]),
+                .object(["componentName": .null, "componentStatus": .null, "numberOfWarnings": .integer(0),
+                         "hasStdOut": .bool(false), "hasStdErr": .bool(false)]),
+            ]),
+        ]))
+    }
+
+    @Test func outputItemsAreJoined() throws {
+        let body = #"[{"componentUid":"comp-1","componentName":"Reboot","stdData":"first line\nsecond line"},{"componentUid":"comp-2","componentName":"Other","stdData":"third"}]"#
+        #expect(try Self.parseAction("stdout", 200, body) == .object(["outcome": .string("delivered"), "text": .string("first line\nsecond line\nthird")]))
+        #expect(try Self.parseAction("stderr", 200, "[]") == .object(["outcome": .string("delivered"), "text": .string("")]))
+        #expect(try Self.parseAction("stderr", 200, "") == .object(["outcome": .string("delivered"), "text": .string("")]))
+    }
+
+    @Test func theDeviceGivesItsWebRemoteURL() throws {
+        let device = #"{"id":1,"uid":"d","hostname":"pc-042","webRemoteUrl":"https://concord.centrastage.net/csm/remote/d"}"#
+        #expect(try Self.parseAction("device", 200, device) == .object([
+            "outcome": .string("delivered"), "hostname": .string("pc-042"), "webRemoteUrl": .string("https://concord.centrastage.net/csm/remote/d"),
+        ]))
+        #expect(try Self.parseAction("device", 200, #"{"uid":"d","hostname":"pc-042","webRemoteUrl":null}"#)
+                == .object(["outcome": .string("delivered"), "hostname": .string("pc-042"), "webRemoteUrl": .null]))
+        #expect(try Self.parseAction("device", 200, #"{"uid":"d","webRemoteUrl":""}"#)
+                == .object(["outcome": .string("delivered"), "hostname": .null, "webRemoteUrl": .null]))
+    }
+
+    @Test func errorsAreReadAsForDelivery() throws {
+        let spring = #"{"timestamp":1721131200000,"status":400,"error":"Bad Request","message":"Component not found","path":"/api/v2/device/d/quickjob"}"#
+        #expect(try Self.parseAction("start", 400, spring)
+                == .object(["outcome": .string("rejected"), "error": .string("HTTP 400: Bad Request: Component not found (/api/v2/device/d/quickjob)")]))
+        #expect(try Self.parseAction("status", 401, #"{"error":"invalid_token","error_description":"Access token expired"}"#)
+                == .object(["outcome": .string("reauthenticate"), "error": .string("HTTP 401: invalid_token: Access token expired")]))
+        #expect(try Self.parseAction("results", 429, "", headers: ["Retry-After": "3"])
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .integer(3), "error": .string("HTTP 429")]))
+        #expect(try Self.parseAction("device", 503, "")
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .null, "error": .string("HTTP 503")]))
+        #expect(try Self.parseAction("start", 403, "Your IP address has been blocked")
+                == .object(["outcome": .string("retry"), "retryAfterSeconds": .integer(300), "error": .string("HTTP 403: Your IP address has been blocked")]))
+    }
+
+    @Test func answersThatAreNotDattosAreRejected() throws {
+        let cases: [(String, String, String)] = [
+            ("start", #"{"uid":"c0a1","status":"active"}"#, "HTTP 200: expected a quick job with job.uid and job.status, got '{\"uid\":\"c0a1\",\"status\":\"active\"}'"),
+            ("status", "<html>maintenance</html>", "HTTP 200: expected a job with uid and status, got '<html>maintenance</html>'"),
+            ("results", #"{"jobUid":"c0a1"}"#, "HTTP 200: expected job results with jobDeploymentStatus, got '{\"jobUid\":\"c0a1\"}'"),
+            ("stdout", #"{"stdData":"x"}"#, "HTTP 200: expected a list of output items, got '{\"stdData\":\"x\"}'"),
+            ("device", "[]", "HTTP 200: expected a device, got '[]'"),
+        ]
+        for (stage, body, error) in cases {
+            #expect(try Self.parseAction(stage, 200, body) == .object(["outcome": .string("rejected"), "error": .string(error)]))
+        }
+        Self.expectFailure(.parseAction, ["stage": "token", "status": 200, "body": ""],
+                           "stage: expected one of start, status, results, stdout, stderr, device, got 'token'")
+        Self.expectFailure(.parseAction, ["stage": "status", "body": ""], "status: missing")
+    }
 }

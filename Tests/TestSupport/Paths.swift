@@ -18,4 +18,9 @@ public enum Paths {
     /// The bundled plugins, loaded once for the whole test run.
     public static let catalog = PluginCatalog.load(
         PluginSearchPath(bundled: BundledPlugins(manifests: manifests, libraries: products), dropIns: []).discover().candidates)
+
+    /// The bundled platform plugins' manifests by platform id, as configuration loading takes them.
+    public static var platforms: [String: Manifest] {
+        catalog.loaded.reduce(into: [:]) { if let platform = $1.manifest.platform { $0[platform] = $1.manifest } }
+    }
 }

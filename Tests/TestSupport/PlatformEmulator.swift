@@ -69,7 +69,10 @@ public final class PlatformEmulator: Sendable {
     }
 
     /// Queues replies for requests whose path starts with `prefix`.
-    public func reply(_ prefix: String, _ replies: Reply...) {
+    public func reply(_ prefix: String, _ replies: Reply...) { reply(prefix, replies) }
+
+    /// Queues replies for requests whose path starts with `prefix`, from an array.
+    public func reply(_ prefix: String, _ replies: [Reply]) {
         box.script.withLock { script in
             script.removeAll { $0.prefix == prefix }
             script.append((prefix, replies))

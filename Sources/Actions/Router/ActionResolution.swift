@@ -96,7 +96,7 @@ extension ActionRouter {
         guard supported.contains(platform) else {
             throw .rejected("\(request.action) cannot run on platform '\(platform)' (\(plugin.manifest.id) supports \(supported.joined(separator: ", ")))")
         }
-        guard runners[platform] != nil else {
+        guard runner(for: platform) != nil else {
             throw .rejected("no runner for platform '\(platform)': configure an enabled \(platform) target to act on its devices")
         }
         let parameters: [String: JSONValue]

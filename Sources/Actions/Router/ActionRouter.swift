@@ -1,5 +1,6 @@
 import Access
 import Crypto
+import Delivery
 import Foundation
 import PluginHost
 import SwitchboardStore
@@ -34,7 +35,7 @@ public final class ActionRouter: Sendable {
     let access: AccessControl
     /// Action plugins by action name.
     let actions: [String: LoadedPlugin]
-    /// Step runners by platform.
+    /// Step runners by platform id (`DeliveryConfiguration.platformID`: `datto` and `dattormm` are one).
     let runners: [String: any StepRunner]
     let committer: GroupCommitter
     let locks = DeviceLocks()
@@ -47,9 +48,12 @@ public final class ActionRouter: Sendable {
             if let name = plugin.manifest.action, actions[name] == nil { actions[name] = plugin }
         }
         self.actions = actions
-        self.runners = runners.reduce(into: [:]) { $0[$1.platform] = $1 }
+        self.runners = runners.reduce(into: [:]) { $0[DeliveryConfiguration.platformID($1.platform)] = $1 }
         committer = GroupCommitter(store: store)
     }
+
+    /// The runner for a platform, however a device, plan or target spells its name.
+    func runner(for platform: String) -> (any StepRunner)? { runners[DeliveryConfiguration.platformID(platform)] }
 
     /// The action names this router can run.
     public var actionNames: [String] { actions.keys.sorted() }
@@ -103,7 +107,7 @@ public final class ActionRouter: Sendable {
         case .success(let made):
             plan = made
             for step in made.steps {
-                guard let runner = runners[step.platform] else {
+                guard let runner = runner(for: step.platform) else {
                     failure = .unsupported(step: step.name, reason: "no runner for platform '\(step.platform)' (configure an enabled target for it)")
                     break
                 }

@@ -19,8 +19,7 @@ struct RawTarget {
 
     func platformID(platforms: [String: Manifest]) -> String? {
         guard case .string(let name)? = fields["Platform"]?.value else { return "webhook" }
-        let normalized = name.lowercased().filter { $0.isLetter || $0.isNumber }
-        return DeliveryConfiguration.platformAliases[normalized] ?? normalized
+        return DeliveryConfiguration.platformID(name)
     }
 
     func isSecret(_ field: String, platforms: [String: Manifest]) -> Bool {

@@ -34,6 +34,14 @@ public struct DeliveryConfiguration: Sendable {
     static let platformAliases = ["ninjaone": "ninjarmm", "datto": "dattormm", "connectwisemanage": "connectwise",
                                   "connectwisepsa": "connectwise", "syncromsp": "syncro"]
 
+    /// The platform id that a platform name designates: its letters and digits in lowercase, with
+    /// the other names users give platforms mapped to their plugins' (`Datto` and `DattoRMM` are
+    /// `dattormm`). Targets, plan steps and devices name platforms; this says which plugin serves them.
+    public static func platformID(_ name: String) -> String {
+        let normalized = name.lowercased().filter { $0.isLetter || $0.isNumber }
+        return platformAliases[normalized] ?? normalized
+    }
+
     /// The fields of the `delivery` block.
     static let policyFields = ["TimeoutSeconds", "MaxAttempts", "InitialBackoffSeconds", "MaxBackoffSeconds"]
 

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import Logging
 import PluginHost
-import Synchronization
 import SwitchboardStore
 
 /// Delivers outbox messages through their targets' platform plugins: renders each request at send
@@ -23,7 +22,7 @@ public final class DeliveryEngine: Sendable {
     let store: SQLiteStore
     let transport: any HTTPTransport
     let logger: Logger
-    private let tokens = Mutex<[String: (token: String, expires: Date)]>([:])
+    private let tokens: TokenCache
 
     public init(configuration: DeliveryConfiguration, plugins: [LoadedPlugin], store: SQLiteStore,
                 transport: any HTTPTransport = AsyncHTTPTransport(), logger: Logger = Logger(label: "switchboard.delivery")) {
@@ -32,6 +31,7 @@ public final class DeliveryEngine: Sendable {
         self.transport = transport
         self.logger = logger
         redactor = Redactor(configuration.targets.flatMap(\.secrets))
+        tokens = TokenCache(transport: transport, redactor: redactor)
         var adapters: [String: PlatformAdapter] = [:]
         for plugin in plugins where plugin.manifest.kind == .platform {
             if let platform = plugin.manifest.platform, adapters[platform] == nil { adapters[platform] = PlatformAdapter(plugin: plugin) }
@@ -193,25 +193,12 @@ public final class DeliveryEngine: Sendable {
         return request
     }
 
-    /// A cached token while it has more than a minute left, else a new one through the plugin.
+    /// The target's token from the shared cache (`fresh`: a new one), its failure as an attempt's.
     private func token(for target: DeliveryTarget, adapter: PlatformAdapter, fresh: Bool) async throws(AttemptFailure) -> String {
-        if !fresh, let cached = tokens.withLock({ $0[target.name] }), cached.expires.timeIntervalSinceNow > 60 { return cached.token }
-        let request: PlannedRequest
-        do { request = try adapter.tokenRequest(target: target) } catch { throw .dead(nil, error.description) }
-        let answer: HTTPAnswer
-        do { answer = try await transport.send(request, timeout: .seconds(configuration.policy.timeoutSeconds)) } catch {
-            throw .retry(nil, nil, "token request: \(error.reason)")
-        }
-        let verdict: PlatformAdapter.Verdict
-        do { verdict = try adapter.interpret(answer, kind: "token", target: target) } catch { throw .dead(answer.status, error.description) }
-        switch verdict {
-        case .token(let token, let lifetime):
-            redactor.add(token)
-            tokens.withLock { $0[target.name] = (token, Date().addingTimeInterval(Double(lifetime))) }
-            return token
-        case .retry(let after, let error): throw .retry(after, answer.status, "token request: \(error)")
-        case .delivered: throw .dead(answer.status, DeliveryError.authentication("the token answer carries no access token").description)
-        case .reauthenticate(let error), .rejected(let error): throw .dead(answer.status, DeliveryError.authentication(error).description)
+        do {
+            return try await tokens.token(for: target, adapter: adapter, timeout: .seconds(configuration.policy.timeoutSeconds), fresh: fresh)
+        } catch {
+            throw error.retryable ? .retry(error.retryAfterSeconds, error.status, error.reason) : .dead(error.status, error.reason)
         }
     }
 

@@ -1,17 +1,28 @@
 import Foundation
 import PluginHost
 
-/// A platform plugin as delivery uses it: render a message into a request, ask for a token,
-/// read an answer. Every call goes through the plugin's data roles.
-struct PlatformAdapter: Sendable {
-    let plugin: LoadedPlugin
+/// A platform plugin as the host uses it: every call goes through the plugin's data roles, every
+/// request it renders is checked against its target (`PlannedRequest`), and every reading of an
+/// answer becomes a `Verdict`. Delivery renders alerts and reports with it; actions render their
+/// steps' requests (`render_action`, `parse_action`) with it.
+///
+/// ```swift
+/// let adapter = PlatformAdapter(plugin: plugin)
+/// let request = try adapter.request(adapter.call(.renderAction, input), target: target)
+/// let verdict = try adapter.verdict(adapter.call(.parseAction, answerInput), role: .parseAction, status: answer.status)
+/// ```
+public struct PlatformAdapter: Sendable {
+    public let plugin: LoadedPlugin
+
+    public init(plugin: LoadedPlugin) { self.plugin = plugin }
 
     /// `id@version`, as the audit trail records it.
-    var label: String { "\(plugin.manifest.id)@\(plugin.manifest.version)" }
-    var needsToken: Bool { plugin.interface(for: .requestToken) != nil }
+    public var label: String { "\(plugin.manifest.id)@\(plugin.manifest.version)" }
+    /// Whether the platform wants an OAuth token (the plugin declares `request_token`).
+    public var needsToken: Bool { plugin.interface(for: .requestToken) != nil }
 
     /// What a platform's answer means.
-    enum Verdict: Equatable {
+    public enum Verdict: Equatable, Sendable {
         case delivered(createdID: String?)
         case token(String, expiresIn: Int)
         case retry(afterSeconds: Int?, error: String)
@@ -28,20 +39,34 @@ struct PlatformAdapter: Sendable {
         let (role, member): (EntryPointRole, String) = kind == "report" ? (.renderReport, "report") : (.renderAlert, "alert")
         var input: [String: JSONValue] = [member: payload, "target": .object(target.settings), "idempotencyKey": .string(idempotencyKey)]
         if let token { input["token"] = .string(token) }
-        return try PlannedRequest(json: call(role, .object(input)), target: target, plugin: label)
+        return try request(call(role, .object(input)), target: target)
     }
 
     func tokenRequest(target: DeliveryTarget) throws(DeliveryError) -> PlannedRequest {
-        try PlannedRequest(json: call(.requestToken, .object(["target": .object(target.settings)])), target: target, plugin: label)
+        try request(call(.requestToken, .object(["target": .object(target.settings)])), target: target)
     }
 
     func interpret(_ answer: HTTPAnswer, kind: String, target: DeliveryTarget) throws(DeliveryError) -> Verdict {
-        let result = try call(.parseResponse, .object([
-            "kind": .string(kind == "test" ? "alert" : kind), "status": .integer(Int64(answer.status)),
-            "headers": .object(answer.headers.mapValues(JSONValue.string)), "body": .string(answer.body),
-            "target": .object(target.settings),
-        ]))
-        let error: String = if case .string(let text)? = result["error"] { text } else { "HTTP \(answer.status)" }
+        var input = Self.answerInput(answer, target: target)
+        input["kind"] = .string(kind == "test" ? "alert" : kind)
+        return try verdict(call(.parseResponse, .object(input)), role: .parseResponse, status: answer.status)
+    }
+
+    /// The request a render role returned, checked against `target` (its host, https, headers).
+    public func request(_ json: JSONValue, target: DeliveryTarget) throws(DeliveryError) -> PlannedRequest {
+        try PlannedRequest(json: json, target: target, plugin: label)
+    }
+
+    /// What every parse role receives about an answer: `status`, `headers`, `body` and `target`.
+    public static func answerInput(_ answer: HTTPAnswer, target: DeliveryTarget) -> [String: JSONValue] {
+        ["status": .integer(Int64(answer.status)), "headers": .object(answer.headers.mapValues(JSONValue.string)),
+         "body": .string(answer.body), "target": .object(target.settings)]
+    }
+
+    /// Reads the `outcome` of what a parse role (`role`) returned about an answer with `status`; the
+    /// other members stay the caller's to read.
+    public func verdict(_ result: JSONValue, role: EntryPointRole, status: Int) throws(DeliveryError) -> Verdict {
+        let error: String = if case .string(let text)? = result["error"] { text } else { "HTTP \(status)" }
         switch result["outcome"] {
         case .string("delivered")?:
             if case .string(let token)? = result["accessToken"] {
@@ -55,11 +80,12 @@ struct PlatformAdapter: Sendable {
             return .retry(afterSeconds: after, error: error)
         case .string("reauthenticate")?: return .reauthenticate(error: error)
         case .string("rejected")?: return .rejected(error: error)
-        default: throw .invalidRequest(plugin: label, reason: "parse_response returned no known outcome: \(result.text())")
+        default: throw .invalidRequest(plugin: label, reason: "\(role.rawValue) returned no known outcome: \(result.text())")
         }
     }
 
-    private func call(_ role: EntryPointRole, _ input: JSONValue) throws(DeliveryError) -> JSONValue {
+    /// Calls a data role with a JSON input; the plugin's error, or output that is not JSON, is a `DeliveryError`.
+    public func call(_ role: EntryPointRole, _ input: JSONValue) throws(DeliveryError) -> JSONValue {
         do {
             return try JSONValue.parse(plugin.call(role, input: input.serialized()))
         } catch let error as PluginCallError {

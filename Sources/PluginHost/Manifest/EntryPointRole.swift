@@ -11,6 +11,9 @@ public enum EntryPointRole: String, Sendable, CaseIterable, Equatable, Comparabl
     case renderReport = "render_report"
     case requestToken = "request_token"
     case parseResponse = "parse_response"
+    /// Platform plugins that act on devices: one request of an action step (`stage`) and its answer.
+    case renderAction = "render_action"
+    case parseAction = "parse_action"
     case planAction = "plan_action"
     case parseResult = "parse_result"
 
@@ -30,7 +33,7 @@ public enum EntryPointRole: String, Sendable, CaseIterable, Equatable, Comparabl
     public var kinds: Set<PluginKind> {
         switch self {
         case .describe, .initialize: [.platform, .action]
-        case .renderAlert, .renderTicket, .renderReport, .requestToken, .parseResponse: [.platform]
+        case .renderAlert, .renderTicket, .renderReport, .requestToken, .parseResponse, .renderAction, .parseAction: [.platform]
         case .planAction, .parseResult: [.action]
         }
     }

@@ -179,7 +179,7 @@ struct ActionOptions: ParsableArguments {
             throw ExitCode.failure
         }
         let local = LocalStepRunner(settings: LocalActionSettings(environment: ProcessInfo.processInfo.environment, home: environment.dataDirectory))
-        let platforms: [any StepRunner] = [] // PENDING-DATTO-MERGE
+        let platforms = PlatformStepRunner.runners(configuration: configuration, plugins: context.catalog.loaded, transport: AsyncHTTPTransport())
         return ActionRouter(store: context.store, access: context.access, plugins: context.catalog.loaded, runners: [local] + platforms)
     }
 }

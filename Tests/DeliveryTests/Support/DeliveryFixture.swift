@@ -4,13 +4,6 @@ import PluginHost
 import SwitchboardStore
 import TestSupport
 
-/// The bundled platform plugins' manifests by platform name.
-enum Fixture {
-    static var platforms: [String: Manifest] {
-        Paths.catalog.loaded.reduce(into: [:]) { if let platform = $1.manifest.platform { $0[platform] = $1.manifest } }
-    }
-}
-
 /// A test's temporary folder holding a configuration file and a store.
 typealias DeliverySandbox = TemporaryFolder
 
@@ -25,7 +18,7 @@ extension TemporaryFolder {
         let user = try file("config.json", json)
         let policyFile = try policy.map { try file("policy.json", $0) }
         return try DeliveryConfiguration.load(ConfigurationSources(userFile: user, policyFile: policyFile, environment: environment),
-                                              platforms: Fixture.platforms)
+                                              platforms: Paths.platforms)
     }
 
     func store() throws -> SQLiteStore { try SQLiteStore(path: root + "/switchboard.sqlite") }
