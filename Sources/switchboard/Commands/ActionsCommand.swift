@@ -178,6 +178,7 @@ struct ActionOptions: ParsableArguments {
             error.problems.forEach { printError($0.description) }
             throw ExitCode.failure
         }
+        try storing { () throws(StoreError) in try PluginAudit.record(context.catalog, in: context.store, actor: Operator.actor) }
         let local = LocalStepRunner(settings: LocalActionSettings(environment: ProcessInfo.processInfo.environment, home: environment.dataDirectory))
         let platforms = PlatformStepRunner.runners(configuration: configuration, plugins: context.catalog.loaded, transport: AsyncHTTPTransport())
         return ActionRouter(store: context.store, access: context.access, plugins: context.catalog.loaded, runners: [local] + platforms)

@@ -1,7 +1,9 @@
+import Actions
 import ArgumentParser
 import Delivery
 import Foundation
 import Logging
+import SwitchboardStore
 
 /// `switchboard serve`: the long-running host.
 struct ServeCommand: AsyncParsableCommand {
@@ -21,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try options.context()
+        try storing { () throws(StoreError) in try PluginAudit.record(context.catalog, in: context.store, actor: Operator.actor) }
         let schedule = DailySchedule(summaryAt).map { ($0, results) }
         let service = DeliveryService(engine: context.engine, summary: schedule.flatMap { schedule, file in file.map { (schedule, $0) } })
         let logger = Logger(label: "switchboard.serve")
