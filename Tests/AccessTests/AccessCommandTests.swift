@@ -87,6 +87,22 @@ import Testing
         #expect(try store.verifyAuditChain().isIntact)
     }
 
+    @Test func auditListIsScopedToTheTenantsWhereTheCallerHoldsAuditRead() throws {
+        let folder = try seeded()
+        try run(folder, ["access", "grant", "bob", "auditor", "--tenant", "globex"])
+        try run(folder, ["tickets", "create", "--tenant", "globex", "--title", "Printer jam"])
+        func tenants(_ arguments: [String]) throws -> [String] {
+            let entries = try JSONSerialization.jsonObject(with: Data(try run(folder, ["audit", "list", "--json"] + arguments).utf8)) as? [[String: Any]]
+            return (entries ?? []).map { $0["tenant"] as? String ?? "-" }
+        }
+        let all = try tenants([])
+        #expect(Set(all) == ["acme", "globex", "-"])
+        let bobs = try tenants(["--as", "bob"])
+        #expect(!bobs.isEmpty && bobs.allSatisfy { $0 == "globex" })
+        #expect(try tenants(["--as", "alice"]).isEmpty)
+        #expect(try tenants(["--as", "bob", "--tenant", "acme"]).isEmpty)
+    }
+
     @Test func devicesListIsScopedToo() throws {
         let folder = try seeded()
         #expect(try run(folder, ["devices", "list", "--as", "alice"]) == "local\tacme\tlocal\tswitchboard-host\n")

@@ -20,7 +20,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try SQLiteStore.openInDataDirectory()
-            let filter = try filter.filter()
+            let filter = try filter.scopedFilter()
             if json {
                 try AuditOutput.reporting {
                     let output = try AuditOutput(path: nil)
@@ -73,7 +73,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try SQLiteStore.openInDataDirectory()
-            let filter = try filter.filter()
+            let filter = try filter.scopedFilter()
             guard let format = AuditExportFormat(rawValue: format) else { throw ExitCode.validationFailure }
             try AuditOutput.reporting {
                 let output = try AuditOutput(path: output)
@@ -125,6 +125,20 @@ struct AuditFilterOptions: ParsableArguments {
     @Option(help: "Only entries about this site.") var site: String?
     @Option(help: "Only entries by this actor.") var actor: String?
     @Option(help: "Only entries with this outcome: requested, executed, failed, denied, delivered, ...") var status: String?
+    @Option(name: .customLong("as"), help: ArgumentHelp(
+        "The principal asking: only entries of the tenants where it holds audit:read; default: the operator (every entry).", valueName: "principal"))
+    var principal: String?
+    @OptionGroup var access: AccessOptions
+
+    /// The filter, narrowed to the tenants where `--as` holds audit:read (entries with no tenant
+    /// are then left out: an empty scope is no tenant, never all).
+    func scopedFilter() throws -> AuditFilter {
+        var filter = try filter()
+        guard let principal else { return filter }
+        let allowed = try access.context().scope(principal, "audit:read") ?? []
+        filter.tenants = filter.tenants.map { $0.intersection(allowed) } ?? allowed
+        return filter
+    }
 
     func validate() throws {
         _ = try filter()
