@@ -29,6 +29,14 @@ public struct NewTicketNote: Sendable, Equatable {
     }
 }
 
+/// A store that makes records durable, each batch in one transaction.
+public protocol RecordStore: Sendable {
+    /// Where the store is (a file, a database URL), for error messages.
+    var path: String { get }
+    /// Commits `records` in one transaction, audit entries in the order given.
+    func commit(_ records: [DurableRecord]) throws(StoreError)
+}
+
 /// Commits records from many concurrent callers in shared transactions (group commit): while one
 /// transaction is being made durable (`synchronous=FULL`: an fsync each), the records that
 /// arrive queue up and go together in the next one. Each caller resumes only once its record is
@@ -39,11 +47,11 @@ public struct NewTicketNote: Sendable, Equatable {
 /// try await committer.commit(DurableRecord(audit: [requested]))
 /// ```
 public final class GroupCommitter: Sendable {
-    let store: SQLiteStore
+    let store: any RecordStore
     private let queue = DispatchQueue(label: "switchboard.group-commit")
     private let pending = Mutex<(records: [(DurableRecord, CheckedContinuation<Void, any Error>)], scheduled: Bool)>(([], false))
 
-    public init(store: SQLiteStore) {
+    public init(store: any RecordStore) {
         self.store = store
     }
 
@@ -85,8 +93,7 @@ public final class GroupCommitter: Sendable {
     }
 }
 
-extension SQLiteStore {
-    /// Commits records in one transaction, audit entries in the order given.
+extension SQLiteStore: RecordStore {
     public func commit(_ records: [DurableRecord]) throws(StoreError) {
         try write { db in
             var entries: [AuditEntry] = []

@@ -31,7 +31,8 @@ public enum ActionEvent {
 /// result.outcome   // .executed
 /// ```
 public final class ActionRouter: Sendable {
-    let store: SQLiteStore
+    /// Tickets and devices are read from it; audit entries and notes committed to it.
+    let store: any TicketStore & RecordStore
     let access: AccessControl
     /// Action plugins by action name.
     let actions: [String: LoadedPlugin]
@@ -40,7 +41,7 @@ public final class ActionRouter: Sendable {
     let committer: GroupCommitter
     let locks = DeviceLocks()
 
-    public init(store: SQLiteStore, access: AccessControl, plugins: [LoadedPlugin], runners: [any StepRunner]) {
+    public init(store: any TicketStore & RecordStore, access: AccessControl, plugins: [LoadedPlugin], runners: [any StepRunner]) {
         self.store = store
         self.access = access
         var actions: [String: LoadedPlugin] = [:]
