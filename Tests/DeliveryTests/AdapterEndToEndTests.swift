@@ -135,4 +135,27 @@ import Testing
         #expect(try store.verifyAuditChain().isIntact)
         await emulator.stop()
     }
+
+    /// 401: an OAuth platform's token is renewed once and the request sent again; then, as for
+    /// the key-based platforms at once, the message is dead-lettered as an authentication failure.
+    @Test(arguments: platforms)
+    func unauthorizedIsAnAuthenticationFailure(platform: Platform) async throws {
+        let emulator = try await PlatformEmulator.start()
+        let sandbox = try DeliverySandbox()
+        if let token = platform.token {
+            emulator.reply(token.path, .init(status: 200, body: #"{"access_token":"tok-1","expires_in":3600}"#))
+        }
+        emulator.reply(platform.path, .init(status: 401, body: #"{"message":"credentials rejected"}"#))
+        let settings = platform.target.replacingOccurrences(of: "URL", with: emulator.url)
+        let (engine, _) = try sandbox.engine(targets(#"{"Name": "t", "Enabled": true, \#(settings)}"#, timeout: 1))
+        let queued = try engine.enqueue(alert: AlertEvent(severity: .error, module: "Disk", message: "C: full"))
+        let message = try #require(try await engine.deliver(among: queued.map(\.id), patience: .seconds(5)).first)
+        #expect(message.status == .dead)
+        #expect(message.attempts == 1)
+        #expect(message.lastHTTPStatus == 401)
+        #expect(message.lastError?.contains("401") == true || message.lastError?.contains("authentication") == true, "\(message.lastError ?? "")")
+        #expect(emulator.requests(to: platform.path).count == (platform.token == nil ? 1 : 2))
+        if let token = platform.token { #expect(emulator.requests(to: token.path).count == 2) }
+        await emulator.stop()
+    }
 }
