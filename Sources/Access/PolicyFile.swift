@@ -164,14 +164,11 @@ public enum AccessError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The policy file is invalid; while it is, every request is denied.
     case policyFile(path: String, field: String, problem: String)
     case store(StoreError)
-    /// A management command named something that does not exist or is malformed.
-    case invalid(String)
 
     public var description: String {
         switch self {
         case .policyFile(let path, let field, let problem): field.isEmpty ? "\(path): \(problem)" : "\(path): \(field): \(problem)"
         case .store(let error): error.description
-        case .invalid(let reason): reason
         }
     }
 }

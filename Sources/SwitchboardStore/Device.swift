@@ -41,7 +41,6 @@ public struct Device: Sendable, Equatable {
 public protocol DeviceStore: Sendable {
     /// Adds or updates a device by id, committed together with `audit`.
     func saveDevice(_ device: Device, audit: [AuditEntry]) throws(StoreError)
-    func device(id: String) throws(StoreError) -> Device?
     /// The devices of the given tenants (every tenant when nil; none when empty).
     func devices(tenants: Set<String>?) throws(StoreError) -> [Device]
 }
@@ -62,10 +61,6 @@ extension SQLiteStore: DeviceStore {
                                  device.operatingSystem, device.status, device.lastSync?.timeIntervalSince1970])
             try Self.append(audit, in: db)
         }
-    }
-
-    public func device(id: String) throws(StoreError) -> Device? {
-        try read { db in try Device.fetchOne(db.cachedStatement(sql: "SELECT * FROM devices WHERE id = ?"), arguments: [id]) }
     }
 
     public func devices(tenants: Set<String>?) throws(StoreError) -> [Device] {
