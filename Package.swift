@@ -85,10 +85,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Datto RMM inbound: the connection, sites to tenants, device sync, alert webhooks to tickets, failure alerts.
+        .target(
+            name: "Datto",
+            dependencies: [
+                "PluginHost", "Delivery", "SwitchboardStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "PluginHost", "Delivery", "SwitchboardStore", "Actions", "Access",
+                "PluginHost", "Delivery", "SwitchboardStore", "Actions", "Access", "Datto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

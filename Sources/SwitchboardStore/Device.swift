@@ -18,9 +18,14 @@ public struct Device: Sendable, Equatable {
     public let operatingSystem: String?
     public let status: String?
     public let lastSync: Date?
+    /// The platform site the device belongs to (a Datto site uid).
+    public let site: String?
+    /// When a complete sync last found the device gone from its platform (it is kept, not deleted).
+    public let goneAt: Date?
 
     public init(id: String, tenant: String, platform: String?, externalID: String?, name: String, location: String? = nil,
-                ciType: String = "other", operatingSystem: String? = nil, status: String? = nil, lastSync: Date? = nil) {
+                ciType: String = "other", operatingSystem: String? = nil, status: String? = nil, lastSync: Date? = nil,
+                site: String? = nil, goneAt: Date? = nil) {
         self.id = id
         self.tenant = tenant
         self.platform = platform
@@ -31,6 +36,8 @@ public struct Device: Sendable, Equatable {
         self.operatingSystem = operatingSystem
         self.status = status
         self.lastSync = lastSync
+        self.site = site
+        self.goneAt = goneAt
     }
 
     /// The id of the machine Switchboard runs on.
@@ -52,13 +59,14 @@ extension SQLiteStore: DeviceStore {
                 throw StoreError(path: path, reason: "unknown tenant '\(device.tenant)'")
             }
             try db.execute(sql: """
-                INSERT INTO devices (id, tenant, platform, external_id, name, location, ci_type, os, status, last_sync)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO devices (id, tenant, platform, external_id, name, location, ci_type, os, status, last_sync, site, gone_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET tenant = excluded.tenant, platform = excluded.platform, external_id = excluded.external_id,
                     name = excluded.name, location = excluded.location, ci_type = excluded.ci_type, os = excluded.os,
-                    status = excluded.status, last_sync = excluded.last_sync
+                    status = excluded.status, last_sync = excluded.last_sync, site = excluded.site, gone_at = excluded.gone_at
                 """, arguments: [device.id, device.tenant, device.platform, device.externalID, device.name, device.location, device.ciType,
-                                 device.operatingSystem, device.status, device.lastSync?.timeIntervalSince1970])
+                                 device.operatingSystem, device.status, device.lastSync?.timeIntervalSince1970, device.site,
+                                 device.goneAt?.timeIntervalSince1970])
             try Self.append(audit, in: db)
         }
     }
@@ -79,6 +87,7 @@ extension Device: FetchableRecord {
     public init(row: Row) throws {
         self.init(id: row["id"], tenant: row["tenant"], platform: row["platform"], externalID: row["external_id"], name: row["name"],
                   location: row["location"], ciType: row["ci_type"], operatingSystem: row["os"], status: row["status"],
-                  lastSync: (row["last_sync"] as Double?).map(Date.init(timeIntervalSince1970:)))
+                  lastSync: (row["last_sync"] as Double?).map(Date.init(timeIntervalSince1970:)), site: row["site"],
+                  goneAt: (row["gone_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 }

@@ -47,20 +47,55 @@ public protocol RecordStore: Sendable {
 /// try await committer.commit(DurableRecord(audit: [requested]))
 /// ```
 public final class GroupCommitter: Sendable {
-    let store: any RecordStore
-    private let queue = DispatchQueue(label: "switchboard.group-commit")
-    private let pending = Mutex<(records: [(DurableRecord, CheckedContinuation<Void, any Error>)], scheduled: Bool)>(([], false))
+    private let batches: GroupCommit<DurableRecord, Void>
 
     public init(store: any RecordStore) {
-        self.store = store
+        batches = GroupCommit(label: "switchboard.group-commit", path: store.path) { records throws(StoreError) in
+            try store.commit(records)
+            return records.map { _ in () }
+        }
     }
 
     /// Returns once `record` is durable; throws the store's error when its transaction failed.
     public func commit(_ record: DurableRecord) async throws(StoreError) {
+        try await batches.submit(record)
+    }
+}
+
+/// Group commit for any unit of work: inputs from concurrent callers queue up while a batch is
+/// being processed, and the next batch takes all of them; `process` handles a batch in one
+/// transaction and returns one output per input, in order. A failed batch fails each of its callers.
+///
+/// ```swift
+/// let tickets = GroupCommit<AlertIntake, AlertIngestOutcome>(label: "datto.alerts", path: store.path) { batch throws(StoreError) in
+///     try store.ingestAlerts(batch, at: Date())
+/// }
+/// let outcome = try await tickets.submit(intake)
+/// ```
+public final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
+    public typealias Process = @Sendable ([Input]) throws(StoreError) -> [Output]
+    private typealias Waiter = (input: Input, continuation: CheckedContinuation<Output, any Error>)
+
+    private let path: String
+    private let process: Process
+    private let queue: DispatchQueue
+    private let pending = Mutex<(waiters: [Waiter], scheduled: Bool)>(([], false))
+
+    /// - Parameters:
+    ///   - path: where the store is, for the error when `process` breaks its contract.
+    ///   - process: handles one batch; must return exactly one output per input.
+    public init(label: String, path: String, process: @escaping Process) {
+        self.path = path
+        self.process = process
+        queue = DispatchQueue(label: label)
+    }
+
+    /// Returns the output for `input` once its batch is processed; throws the batch's error.
+    public func submit(_ input: Input) async throws(StoreError) -> Output {
         do {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
                 let schedule = pending.withLock { state -> Bool in
-                    state.records.append((record, continuation))
+                    state.waiters.append((input, continuation))
                     defer { state.scheduled = true }
                     return !state.scheduled
                 }
@@ -69,25 +104,28 @@ public final class GroupCommitter: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(path: store.path, reason: "\(error)")
+            throw StoreError(path: path, reason: "\(error)")
         }
     }
 
-    /// Writes everything queued in one transaction, and again until nothing is left.
+    /// Processes everything queued as one batch, and again until nothing is left.
     private func drain() {
         while true {
-            let batch = pending.withLock { state -> [(DurableRecord, CheckedContinuation<Void, any Error>)] in
-                let batch = state.records
-                state.records.removeAll(keepingCapacity: true)
+            let batch = pending.withLock { state -> [Waiter] in
+                let batch = state.waiters
+                state.waiters.removeAll(keepingCapacity: true)
                 if batch.isEmpty { state.scheduled = false }
                 return batch
             }
             if batch.isEmpty { return }
             do {
-                try store.commit(batch.map(\.0))
-                batch.forEach { $0.1.resume() }
+                let outputs = try process(batch.map(\.input))
+                guard outputs.count == batch.count else {
+                    throw StoreError(path: path, reason: "a batch of \(batch.count) gave \(outputs.count) results")
+                }
+                for (waiter, output) in zip(batch, outputs) { waiter.continuation.resume(returning: output) }
             } catch {
-                batch.forEach { $0.1.resume(throwing: error) }
+                batch.forEach { $0.continuation.resume(throwing: error) }
             }
         }
     }

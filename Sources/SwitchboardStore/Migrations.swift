@@ -141,6 +141,56 @@ extension SQLiteStore {
                 CREATE INDEX ticket_notes_ticket ON ticket_notes(ticket, id);
                 """)
         }
+        migrator.registerMigration("6-datto") { db in
+            try db.execute(sql: """
+                CREATE TABLE datto_sites (
+                    uid TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    mapping TEXT NOT NULL CHECK (mapping IN ('unmapped', 'mapped', 'ignored')),
+                    tenant TEXT REFERENCES tenants(id),
+                    devices INTEGER,
+                    first_seen REAL NOT NULL,
+                    flagged_at REAL,
+                    CHECK ((mapping = 'mapped') = (tenant IS NOT NULL))
+                );
+                ALTER TABLE devices ADD COLUMN site TEXT;
+                ALTER TABLE devices ADD COLUMN gone_at REAL;
+                ALTER TABLE devices ADD COLUMN synced_by INTEGER;
+                CREATE INDEX devices_platform ON devices(platform, gone_at);
+                ALTER TABLE tickets ADD COLUMN assignee TEXT;
+                ALTER TABLE tickets ADD COLUMN resolved_at REAL;
+                CREATE TABLE datto_syncs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('running', 'completed', 'failed')),
+                    pages INTEGER NOT NULL DEFAULT 0,
+                    created INTEGER NOT NULL DEFAULT 0,
+                    updated INTEGER NOT NULL DEFAULT 0,
+                    unchanged INTEGER NOT NULL DEFAULT 0,
+                    skipped INTEGER NOT NULL DEFAULT 0,
+                    gone INTEGER NOT NULL DEFAULT 0,
+                    error TEXT
+                );
+                CREATE TABLE datto_alerts (
+                    uid TEXT PRIMARY KEY,
+                    ticket INTEGER NOT NULL REFERENCES tickets(id),
+                    tenant TEXT NOT NULL REFERENCES tenants(id),
+                    site TEXT NOT NULL,
+                    device TEXT,
+                    priority TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    raised_at REAL,
+                    received_at REAL NOT NULL,
+                    resolved_at REAL,
+                    resolve_due REAL,
+                    ticket_resolved_at REAL
+                );
+                CREATE INDEX datto_alerts_received ON datto_alerts(received_at);
+                CREATE INDEX datto_alerts_due ON datto_alerts(resolve_due) WHERE resolve_due IS NOT NULL AND ticket_resolved_at IS NULL;
+                CREATE TABLE datto_marks (name TEXT PRIMARY KEY, at REAL NOT NULL);
+                """)
+        }
         return migrator
     }
 }

@@ -15,8 +15,12 @@ public struct Ticket: Sendable, Equatable {
     public var queue: String?
     /// The linked CMDB device's id.
     public var device: String?
+    /// The principal the ticket is assigned to (from its queue, for tickets raised from alerts).
+    public var assignee: String?
     public let createdAt: Date
     public var updatedAt: Date
+    /// When the ticket last became resolved (nil while it is not).
+    public var resolvedAt: Date?
 }
 
 /// A note on a ticket, by a principal or by Switchboard itself (an action's result).
@@ -37,15 +41,17 @@ public struct NewTicket: Sendable {
     public var category: String?
     public var queue: String?
     public var device: String?
+    public var assignee: String?
 
     public init(tenant: String, title: String, priority: Ticket.Priority = .medium, category: String? = nil, queue: String? = nil,
-                device: String? = nil) {
+                device: String? = nil, assignee: String? = nil) {
         self.tenant = tenant
         self.title = title
         self.priority = priority
         self.category = category
         self.queue = queue
         self.device = device
+        self.assignee = assignee
     }
 }
 
@@ -55,12 +61,15 @@ public struct TicketChanges: Sendable {
     public var priority: Ticket.Priority?
     public var category: String?
     public var queue: String?
+    public var assignee: String?
 
-    public init(status: Ticket.Status? = nil, priority: Ticket.Priority? = nil, category: String? = nil, queue: String? = nil) {
+    public init(status: Ticket.Status? = nil, priority: Ticket.Priority? = nil, category: String? = nil, queue: String? = nil,
+                assignee: String? = nil) {
         self.status = status
         self.priority = priority
         self.category = category
         self.queue = queue
+        self.assignee = assignee
     }
 }
 
@@ -95,16 +104,22 @@ extension SQLiteStore: TicketStore {
                     throw StoreError(path: path, reason: "device '\(device)' belongs to another tenant")
                 }
             }
-            guard let ticket = try Ticket.fetchOne(db, sql: """
-                INSERT INTO tickets (tenant, title, status, priority, category, queue, device, created_at, updated_at)
-                VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?) RETURNING *
-                """, arguments: [new.tenant, new.title, new.priority.rawValue, new.category, new.queue, new.device, now, now]) else {
-                throw StoreError(path: path, reason: "the new ticket was not returned")
-            }
+            let ticket = try Self.insertTicket(new, at: now, in: db)
             try Self.append(audit.map { var entry = $0; entry.ticket = entry.ticket ?? String(ticket.id); entry.device = entry.device ?? ticket.device; return entry },
                             in: db)
             return ticket
         }
+    }
+
+    /// Inserts a ticket inside the caller's transaction, without checking its tenant or device.
+    static func insertTicket(_ new: NewTicket, at now: Double, in db: Database) throws -> Ticket {
+        guard let ticket = try Ticket.fetchOne(db.cachedStatement(sql: """
+            INSERT INTO tickets (tenant, title, status, priority, category, queue, device, assignee, created_at, updated_at)
+            VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?) RETURNING *
+            """), arguments: [new.tenant, new.title, new.priority.rawValue, new.category, new.queue, new.device, new.assignee, now, now]) else {
+            throw StoreError(path: db.description, reason: "the new ticket was not returned")
+        }
+        return ticket
     }
 
     public func ticket(id: Int64, tenants: Set<String>?) throws(StoreError) -> Ticket? {
@@ -146,9 +161,11 @@ extension SQLiteStore: TicketStore {
                 throw StoreError(path: path, reason: "unknown ticket \(id)")
             }
             guard let ticket = try Ticket.fetchOne(db, sql: """
-                UPDATE tickets SET status = COALESCE(?, status), priority = COALESCE(?, priority), category = COALESCE(?, category),
-                    queue = COALESCE(?, queue), updated_at = ? WHERE id = ? RETURNING *
-                """, arguments: [changes.status?.rawValue, changes.priority?.rawValue, changes.category, changes.queue, now, id]) else {
+                UPDATE tickets SET status = COALESCE(?1, status), priority = COALESCE(?2, priority), category = COALESCE(?3, category),
+                    queue = COALESCE(?4, queue), assignee = COALESCE(?5, assignee), updated_at = ?6,
+                    resolved_at = CASE WHEN ?1 IS NULL OR ?1 = status THEN resolved_at WHEN ?1 = 'resolved' THEN ?6 ELSE NULL END
+                WHERE id = ?7 RETURNING *
+                """, arguments: [changes.status?.rawValue, changes.priority?.rawValue, changes.category, changes.queue, changes.assignee, now, id]) else {
                 throw StoreError(path: path, reason: "unknown ticket \(id)")
             }
             try Self.append(audit, in: db)
@@ -195,7 +212,9 @@ extension Ticket: FetchableRecord {
         category = row["category"]
         queue = row["queue"]
         device = row["device"]
+        assignee = row["assignee"]
         createdAt = Date(timeIntervalSince1970: row["created_at"])
         updatedAt = Date(timeIntervalSince1970: row["updated_at"])
+        resolvedAt = (row["resolved_at"] as Double?).map(Date.init(timeIntervalSince1970:))
     }
 }

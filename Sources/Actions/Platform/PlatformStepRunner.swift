@@ -6,8 +6,8 @@ import PluginHost
 /// Runs plan steps on the devices of one platform through its platform plugin: a platform job is
 /// started, polled until it completes and read (results, then stdout and stderr); a remote session
 /// reads the device's web remote URL. The plugin renders every request (`render_action`) and reads
-/// every answer (`parse_action`); the runner sends them through Delivery's transport with the
-/// target's token, checks, retries and redaction.
+/// every answer (`parse_action`); the runner sends them through a `PlatformExchange` (the
+/// target's token, checks, retries and redaction).
 ///
 /// ```swift
 /// let runners = PlatformStepRunner.runners(configuration: configuration, plugins: catalog.loaded, transport: AsyncHTTPTransport())
@@ -20,17 +20,9 @@ public struct PlatformStepRunner: StepRunner {
     public let platform: String
     /// The target whose settings (endpoint, credentials, components) the steps run with.
     public let target: DeliveryTarget
-    let adapter: PlatformAdapter
-    let policy: DeliveryPolicy
-    let transport: any HTTPTransport
-    let tokens: TokenCache
-    let redactor: Redactor
+    let exchange: PlatformExchange
     let logger: Logger
 
-    /// Attempts at one request before a retryable failure (5xx, throttling, no answer) is final.
-    static let attempts = 4
-    /// The longest wait a Retry-After is honoured with.
-    static let longestRetryAfter = 60.0
     /// The cap on each of stdout and stderr, as for local steps.
     static let outputLimit = 64 * 1024
     /// How much of stderr's end a failed job's error carries.
@@ -46,13 +38,11 @@ public struct PlatformStepRunner: StepRunner {
                 logger: Logger = Logger(label: "switchboard.actions")) {
         platform = target.platform
         self.target = target
-        adapter = PlatformAdapter(plugin: plugin)
-        self.policy = policy
-        self.transport = transport
-        redactor = Redactor(target.secrets)
-        tokens = TokenCache(transport: transport, redactor: redactor)
+        exchange = PlatformExchange(target: target, plugin: plugin, policy: policy, transport: transport)
         self.logger = logger
     }
+
+    private var adapter: PlatformAdapter { exchange.adapter }
 
     /// One runner per platform that has an enabled target (the first, when several) and whose
     /// plugin (the first loaded for the platform, as delivery uses it) declares `render_action`
@@ -100,7 +90,7 @@ public struct PlatformStepRunner: StepRunner {
         let limit = try seconds(Self.timeoutSetting)
         let step: JSONValue = .object(["kind": .string("platform-job"), "device": .string(device), "operation": .string(operation),
                                        "variables": .object(variables.mapValues(JSONValue.string))])
-        let started = try await exchange(.start, step: step)
+        let started = try await call(.start, step: step)
         // The wait is for the job: the start request has its own timeout.
         let deadline = ContinuousClock.now + .seconds(limit)
         let job = try member("jobUid", of: started, stage: .start)
@@ -111,15 +101,15 @@ public struct PlatformStepRunner: StepRunner {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw .timeout(step: label, seconds: limit) }
             try await pause(min(.seconds(poll), remaining), step: label)
-            status = try await exchange(.status, step: step, job: job)["jobStatus"]
+            status = try await call(.status, step: step, job: job)["jobStatus"]
         }
-        let results = try await exchange(.results, step: step, job: job)
+        let results = try await call(.results, step: step, job: job)
         let deployment = try member("deploymentStatus", of: results, stage: .results)
         let components: [JSONValue] = if case .array(let items)? = results["components"] { items } else { [] }
         func output(_ stage: Stage, flag: String) async throws(ActionFailure) -> (text: String, truncated: Bool) {
             guard components.contains(where: { $0[flag] == .bool(true) }) else { return ("", false) }
-            let answer = try await exchange(stage, step: step, job: job)
-            return Self.capped(redactor.redact(try member("text", of: answer, stage: stage)))
+            let answer = try await call(stage, step: step, job: job)
+            return Self.capped(exchange.redactor.redact(try member("text", of: answer, stage: stage)))
         }
         let standardOutput = try await output(.stdout, flag: "hasStdOut")
         let standardError = try await output(.stderr, flag: "hasStdErr")
@@ -136,7 +126,7 @@ public struct PlatformStepRunner: StepRunner {
 
     /// Reads the device's web remote URL.
     private func openSession(device: String) async throws(ActionFailure) -> StepResult {
-        let answer = try await exchange(.device, step: .object(["kind": .string("remote-session"), "device": .string(device)]))
+        let answer = try await call(.device, step: .object(["kind": .string("remote-session"), "device": .string(device)]))
         let hostname: String? = if case .string(let text)? = answer["hostname"], !text.isEmpty { text } else { nil }
         guard case .string(let url)? = answer["webRemoteUrl"], !url.isEmpty else {
             throw .execution(step: "\(name) device \(device)", reason: "has no web remote URL, so no remote session can be opened through \(name)")
@@ -153,90 +143,32 @@ public struct PlatformStepRunner: StepRunner {
         case start, status, results, stdout, stderr, device
     }
 
-    /// One request of a step, from rendering to the platform's verdict; returns what `parse_action`
-    /// read from a successful answer. Renews the token once on 401. Retries 5xx, throttling and
-    /// lost answers (`attempts` in all, with the delivery policy's backoff, or Retry-After up to
-    /// `longestRetryAfter`). A `start` is retried only when the platform throttled it: after a
-    /// timeout or a 5xx the job may exist already, and sending it again could run the operation
-    /// twice, so that is reported instead.
-    private func exchange(_ stage: Stage, step: JSONValue, job: String? = nil) async throws(ActionFailure) -> JSONValue {
-        let timeout = Duration.seconds(policy.timeoutSeconds)
-        var token: String?
-        var renew = false, renewed = false
-        var attempt = 0
-        while true {
-            attempt += 1
-            if adapter.needsToken {
-                do { token = try await tokens.token(for: target, adapter: adapter, timeout: timeout, fresh: renew) } catch {
-                    guard error.retryable else { throw failure(error.status, error.reason) }
-                    try await backOff(after: attempt, wait: error.retryAfterSeconds, status: error.status, error: error.reason)
-                    continue
-                }
-                renew = false
+    /// One request of a step; returns what `parse_action` read from a successful answer. A `start`
+    /// is sent again only when the platform throttled it: after a timeout or a 5xx the job may
+    /// exist already, and sending it again could run the operation twice, so that is reported instead.
+    private func call(_ stage: Stage, step: JSONValue, job: String? = nil) async throws(ActionFailure) -> JSONValue {
+        var input: [String: JSONValue] = ["stage": .string(stage.rawValue), "step": step]
+        input["jobUid"] = job.map(JSONValue.string)
+        do {
+            return try await exchange.send(render: .renderAction, parse: .parseAction, input: input, reading: ["stage": .string(stage.rawValue)]) { status in
+                stage == .start && status != 429 && status != 403 ? "the quick job may have been created, so it was not sent again" : nil
             }
-            var input: [String: JSONValue] = ["stage": .string(stage.rawValue), "step": step, "target": .object(target.settings)]
-            input["jobUid"] = job.map(JSONValue.string)
-            input["token"] = token.map(JSONValue.string)
-            let request: PlannedRequest
-            do { request = try adapter.request(adapter.call(.renderAction, .object(input)), target: target) } catch {
-                throw failure(nil, error.description)
-            }
-            let answer: HTTPAnswer
-            do { answer = try await transport.send(request, timeout: timeout) } catch {
-                guard stage != .start else { throw failure(nil, "\(error.reason); the quick job may have been created, so it was not sent again") }
-                try await backOff(after: attempt, wait: nil, status: nil, error: error.reason)
-                continue
-            }
-            var reading = PlatformAdapter.answerInput(answer, target: target)
-            reading["stage"] = .string(stage.rawValue)
-            let result: JSONValue, verdict: PlatformAdapter.Verdict
-            do {
-                result = try adapter.call(.parseAction, .object(reading))
-                verdict = try adapter.verdict(result, role: .parseAction, status: answer.status)
-            } catch {
-                throw failure(answer.status, error.description)
-            }
-            switch verdict {
-            case .delivered, .token:
-                return result
-            case .rejected(let error):
-                throw failure(answer.status, error)
-            case .reauthenticate(let error):
-                // A cached token may have expired early: renew it once, then give up.
-                guard adapter.needsToken, !renewed else { throw failure(answer.status, DeliveryError.authentication(error).description) }
-                renew = true
-                renewed = true
-            case .retry(let after, let error):
-                guard stage != .start || answer.status == 429 || answer.status == 403 else {
-                    throw failure(answer.status, "\(error); the quick job may have been created, so it was not sent again")
-                }
-                try await backOff(after: attempt, wait: after, status: answer.status, error: error)
+        } catch {
+            switch error.kind {
+            case .cancelled: throw .execution(step: "\(name) request", reason: "cancelled")
+            case .platform, .authentication: throw .platform(platform: platform, status: error.status, error: error.reason)
             }
         }
-    }
-
-    /// Waits before the next attempt, or gives up after the last one.
-    private func backOff(after attempt: Int, wait: Int?, status: Int?, error: String) async throws(ActionFailure) {
-        guard attempt < Self.attempts else { throw failure(status, "gave up after \(attempt) attempts: \(error)") }
-        let seconds = wait.map { min(Double($0), Self.longestRetryAfter) } ?? policy.backoff(afterAttempt: attempt)
-        try await pause(.seconds(seconds), step: "\(name) request")
     }
 
     private func pause(_ duration: Duration, step: String) async throws(ActionFailure) {
         do { try await Task.sleep(for: duration) } catch { throw .execution(step: step, reason: "cancelled") }
     }
 
-    /// The platform's error, without secrets and without the status the failure already carries.
-    private func failure(_ status: Int?, _ error: String) -> ActionFailure {
-        let prefix = status.map { "HTTP \($0): " } ?? ""
-        let text = !prefix.isEmpty && error.hasPrefix(prefix) ? String(error.dropFirst(prefix.count)) : error
-        return .platform(platform: platform, status: status, error: redactor.redact(text))
-    }
-
     /// A string member `parse_action` must return for `stage`.
     private func member(_ key: String, of result: JSONValue, stage: Stage) throws(ActionFailure) -> String {
         guard case .string(let value)? = result[key] else {
-            throw failure(nil, "\(adapter.label): parse_action returned no \(key) for stage \(stage.rawValue)")
+            throw .platform(platform: platform, status: nil, error: "\(adapter.label): parse_action returned no \(key) for stage \(stage.rawValue)")
         }
         return value
     }

@@ -98,6 +98,23 @@ public struct DeliveryConfiguration: Sendable {
 
     /// The target named `name`.
     public func target(named name: String) -> DeliveryTarget? { targets.first { $0.name == name } }
+
+    /// A target whose settings come from one block of a file other than the configuration (the
+    /// Datto connection in `datto.json`), validated like a configured target, the file's
+    /// permissions included. `Name` and `Platform` are set here; `Enabled` defaults to true.
+    public static func target(named name: String, platform: String, settings: [String: JSONValue], file: String, block: String,
+                              platforms: [String: Manifest]) throws(ConfigurationErrors) -> DeliveryTarget {
+        var fields = settings.mapValues { RawTarget.Setting(value: $0, location: file) }
+        fields["Name"] = RawTarget.Setting(value: .string(name), location: file)
+        fields["Platform"] = RawTarget.Setting(value: .string(platform), location: file)
+        if fields["Enabled"] == nil { fields["Enabled"] = RawTarget.Setting(value: .bool(true), location: file) }
+        let raw = RawTarget(name: name, location: file, pathPrefix: block, fields: fields)
+        var problems: [ConfigurationProblem] = []
+        let target = raw.validated(platforms: platforms, problems: &problems)
+        problems += permissionProblems(file: file, targets: [raw], platforms: platforms)
+        guard let target, problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
+        return target
+    }
 }
 
 /// Where configuration is read from.

@@ -14,6 +14,10 @@ public enum EntryPointRole: String, Sendable, CaseIterable, Equatable, Comparabl
     /// Platform plugins that act on devices: one request of an action step (`stage`) and its answer.
     case renderAction = "render_action"
     case parseAction = "parse_action"
+    /// Platform plugins that bring a platform's data in (Datto sites, devices, alerts): one read's
+    /// request, and what its answer holds in normalized form.
+    case renderInbound = "render_inbound"
+    case parseInbound = "parse_inbound"
     case planAction = "plan_action"
     case parseResult = "parse_result"
 
@@ -33,7 +37,7 @@ public enum EntryPointRole: String, Sendable, CaseIterable, Equatable, Comparabl
     public var kinds: Set<PluginKind> {
         switch self {
         case .describe, .initialize: [.platform, .action]
-        case .renderAlert, .renderTicket, .renderReport, .requestToken, .parseResponse, .renderAction, .parseAction: [.platform]
+        case .renderAlert, .renderTicket, .renderReport, .requestToken, .parseResponse, .renderAction, .parseAction, .renderInbound, .parseInbound: [.platform]
         case .planAction, .parseResult: [.action]
         }
     }

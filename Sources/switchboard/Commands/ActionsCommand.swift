@@ -1,6 +1,7 @@
 import Access
 import Actions
 import ArgumentParser
+import Datto
 import Delivery
 import Foundation
 import PluginHost
@@ -180,7 +181,13 @@ struct ActionOptions: ParsableArguments {
         }
         try storing { () throws(StoreError) in try PluginAudit.record(context.catalog, in: context.store, actor: Operator.actor) }
         let local = LocalStepRunner(settings: LocalActionSettings(environment: ProcessInfo.processInfo.environment, home: environment.dataDirectory))
-        let platforms = PlatformStepRunner.runners(configuration: configuration, plugins: context.catalog.loaded, transport: AsyncHTTPTransport())
+        var platforms = PlatformStepRunner.runners(configuration: configuration, plugins: context.catalog.loaded, transport: AsyncHTTPTransport())
+        // The Datto connection (`datto connect`) serves Datto devices when no configured target does.
+        if !platforms.contains(where: { $0.platform == DattoConnection.platform }),
+           let connection = try? DattoConnection(settings: DattoSettingsFile().load(), file: DattoSettingsFile().path, plugins: context.catalog.loaded) {
+            platforms.append(PlatformStepRunner(target: connection.target, plugin: connection.plugin, policy: configuration.policy,
+                                                transport: AsyncHTTPTransport()))
+        }
         return ActionRouter(store: context.store, access: context.access, plugins: context.catalog.loaded, runners: [local] + platforms)
     }
 }
