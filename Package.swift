@@ -141,6 +141,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(name: "DattoTests", dependencies: ["Datto", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ] + swiftPlugins.map { name in
         .target(

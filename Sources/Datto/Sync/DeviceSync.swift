@@ -93,6 +93,8 @@ public struct DeviceSync: Sendable {
         let run = try? store.finishSync(id, error: error.description, at: Date(),
                                         completion: AuditEntry(event: "datto.sync.failed", actor: actor, outcome: "failed"))
         var raised = alerts
+        // A host that stops (SIGTERM) cancels the sync: recorded, not alerted.
+        if error == .cancelled { return Failure(run: run, error: error, alerts: raised) }
         do { raised += try failures.syncFailed(error, at: Date()) } catch {
             logger.error("could not raise the sync failure alert", metadata: ["error": "\(error)"])
         }
