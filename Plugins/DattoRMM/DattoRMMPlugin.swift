@@ -9,7 +9,8 @@
 // the host asks for it through request_token, caches it until it expires and renews it on 401.
 // Actions on a device (render_action / parse_action) run a configured Datto component as a quick
 // job (`PUT /api/v2/device/{deviceUid}/quickjob`), whose status, results, stdout and stderr the host
-// then polls and fetches; a remote session reads the device's web remote URL.
+// then polls and fetches; a remote session reads the device's web remote URL. Inbound reads
+// (render_inbound / parse_inbound) bring the account's sites, devices and alerts into Switchboard.
 // The plugin computes only; the host sends.
 import Foundation
 import SwitchboardABI
@@ -84,6 +85,25 @@ public func switchboardDattoRMMParseAction(_ input: UnsafePointer<UInt8>?, _ len
         let result = try DattoRMM.result(response, target: input.target)
         guard case .delivered = result else { return result.json }
         return DattoRMM.actionResult(stage, response)
+    }
+}
+
+@_cdecl("switchboard_dattormm_render_inbound")
+public func switchboardDattoRMMRenderInbound(_ input: UnsafePointer<UInt8>?, _ length: Int, _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
+    PluginExports.respond(input, length, output) { input throws(PluginError) in
+        let resource = try DattoRMM.InboundResource(input)
+        return try DattoRMM(target: input.target).inboundRequest(resource, input: input).json
+    }
+}
+
+@_cdecl("switchboard_dattormm_parse_inbound")
+public func switchboardDattoRMMParseInbound(_ input: UnsafePointer<UInt8>?, _ length: Int, _ output: UnsafeMutablePointer<sb_buffer>?) -> Int32 {
+    PluginExports.respond(input, length, output) { input throws(PluginError) in
+        let resource = try DattoRMM.InboundResource(input)
+        let response = try PlatformResponse(input, kind: resource.rawValue)
+        let result = try DattoRMM.result(response, target: input.target)
+        guard case .delivered = result else { return result.json }
+        return DattoRMM.inboundResult(resource, response)
     }
 }
 

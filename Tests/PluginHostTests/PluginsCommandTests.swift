@@ -176,7 +176,7 @@ import Testing
 
         let noRole = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "init", "--input", "-"], stdin: "{}")
         #expect(noRole.status == 1)
-        #expect(noRole.stderr == "switchboard: 'init' is not a data role (data roles: render_alert, render_ticket, render_report, request_token, parse_response, render_action, parse_action, plan_action, parse_result)\n")
+        #expect(noRole.stderr == "switchboard: 'init' is not a data role (data roles: render_alert, render_ticket, render_report, request_token, parse_response, render_action, parse_action, render_inbound, parse_inbound, plan_action, parse_result)\n")
 
         let noPlugin = try sandbox.switchboard(["plugins", "call", "nope", "plan_action", "--input", "-"], stdin: "{}")
         #expect(noPlugin.status == 1)

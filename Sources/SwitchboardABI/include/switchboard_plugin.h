@@ -25,7 +25,7 @@
  *
  * Data roles (the JSON data model is documented in the README, "Plugin data model"):
  *   platform plugins: render_alert, render_ticket, render_report, request_token, parse_response,
- *                     render_action, parse_action
+ *                     render_action, parse_action, render_inbound, parse_inbound
  *   action plugins:   plan_action, parse_result
  *
  * Load order: dlopen (RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) -> resolve every declared symbol ->
