@@ -85,6 +85,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // An emulated Datto RMM account on loopback: `switchboard demo`, the benchmarks and the tests.
+        .target(
+            name: "DattoEmulator",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
+        ),
         // Datto RMM inbound: the connection, sites to tenants, device sync, alert webhooks to tickets, failure alerts.
         .target(
             name: "Datto",
@@ -141,7 +146,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "DattoTests", dependencies: ["Datto", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport"]),
+        .testTarget(name: "DattoTests", dependencies: ["Datto", "DattoEmulator", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ] + swiftPlugins.map { name in
         .target(

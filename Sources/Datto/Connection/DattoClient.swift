@@ -99,7 +99,9 @@ public struct DattoClient: Sendable {
             return try await exchange.send(render: .renderInbound, parse: .parseInbound, input: input, reading: ["resource": .string(resource)])
         } catch {
             switch error.kind {
-            case .authentication: throw .authentication(error.description)
+            case .authentication:
+                let prefix = "authentication failed: "
+                throw .authentication(error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.description)
             case .cancelled: throw .cancelled
             case .platform: throw .platform(status: error.status, reason: error.reason)
             }
