@@ -35,7 +35,7 @@ import Testing
         let at = formatter.string(from: Date().addingTimeInterval(3))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Paths.products + "/switchboard")
-        process.arguments = ["serve", "--results", results, "--summary-at", at]
+        process.arguments = ["serve", "--port", "0", "--results", results, "--summary-at", at]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }
         environment["SWITCHBOARD_HOME"] = sandbox.root
         process.environment = environment

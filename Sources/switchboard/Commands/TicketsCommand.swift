@@ -172,7 +172,7 @@ enum TicketFormat {
         Swift.print("ticket #\(ticket.id): \(ticket.title)")
         Swift.print("  tenant \(ticket.tenant), status \(ticket.status.rawValue), priority \(ticket.priority.rawValue)"
                     + (ticket.category.map { ", category \($0)" } ?? "") + (ticket.queue.map { ", queue \($0)" } ?? "")
-                    + (ticket.device.map { ", device \($0)" } ?? ""))
+                    + (ticket.device.map { ", device \($0)" } ?? "") + (ticket.assignee.map { ", assigned to \($0)" } ?? ""))
         for note in notes ?? [] {
             Swift.print("  [\(note.createdAt.formatted(.iso8601))] \(note.author): \(note.text)")
         }
@@ -183,7 +183,8 @@ enum TicketFormat {
         var object: [String: JSONValue] = [
             "id": .integer(ticket.id), "tenant": .string(ticket.tenant), "title": .string(ticket.title), "status": .string(ticket.status.rawValue),
             "priority": .string(ticket.priority.rawValue), "category": text(ticket.category), "queue": text(ticket.queue), "device": text(ticket.device),
-            "createdAt": .string(ticket.createdAt.formatted(.iso8601)), "updatedAt": .string(ticket.updatedAt.formatted(.iso8601)),
+            "assignee": text(ticket.assignee), "createdAt": .string(ticket.createdAt.formatted(.iso8601)),
+            "updatedAt": .string(ticket.updatedAt.formatted(.iso8601)), "resolvedAt": text(ticket.resolvedAt.map { $0.formatted(.iso8601) }),
         ]
         if let notes {
             object["notes"] = .array(notes.map {
