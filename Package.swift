@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -85,6 +88,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP face of `switchboard serve`: Datto webhooks, health, metrics, dashboard.
+        .target(
+            name: "Server",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // An emulated Datto RMM account on loopback: `switchboard demo`, the benchmarks and the tests.
         .target(
             name: "DattoEmulator",
@@ -94,15 +109,17 @@ let package = Package(
         .target(
             name: "Datto",
             dependencies: [
-                "PluginHost", "Delivery", "SwitchboardStore",
+                "PluginHost", "Delivery", "SwitchboardStore", "Server",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "PluginHost", "Delivery", "SwitchboardStore", "Actions", "Access", "Datto",
+                "PluginHost", "Delivery", "SwitchboardStore", "Actions", "Access", "Datto", "DattoEmulator", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -147,6 +164,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DattoTests", dependencies: ["Datto", "DattoEmulator", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ] + swiftPlugins.map { name in
         .target(

@@ -73,8 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
             await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await server.run { port in
-                        print("listening on http://\(bind):\(port) (POST /v1/webhooks/datto, GET /healthz, /metrics, /)")
-                        fflush(stdout)
+                        FileHandle.standardOutput.write(Data("listening on http://\(bind):\(port) (POST /v1/webhooks/datto, GET /healthz, /metrics, /)\n".utf8))
                     }
                 }
                 group.addTask { try await outbox.run() }

@@ -1,0 +1,29 @@
+import Glibc
+
+/// Plain TCP probes of a loopback port, below any HTTP client's pooling and retries.
+enum Loopback {
+    /// Whether a TCP connection to 127.0.0.1:`port` is refused right now.
+    static func refuses(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result != 0 && errno == ECONNREFUSED
+    }
+
+    /// Whether connections to `port` start being refused within `patience`.
+    static func startsRefusing(port: Int, within patience: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + patience
+        while ContinuousClock.now < deadline {
+            if refuses(port: port) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return refuses(port: port)
+    }
+}
