@@ -123,7 +123,9 @@ private struct Demo {
         step("5. serve on 127.0.0.1:\(port); Datto posts a signed alert webhook {\"alertUid\": \"\(alert.uid)\"} -> HTTP \(raised.status)")
         print("   \(raised.body)")
         let replay = try await post(http, port: port, body: #"{"alertUid":"\#(alert.uid)"}"#)
-        print("   the same webhook again (a new signature): HTTP \(replay.status) \(replay.body)")
+        print("   the same signed request replayed: HTTP \(replay.status) \(replay.body)")
+        let again = try await post(http, port: port, body: #"{"alertUid":"\#(alert.uid)"}"#, token: true)
+        print("   Datto sends the alert again, with the X-Switchboard-Token header: HTTP \(again.status) \(again.body)")
         guard raised.status == 201, case .integer(let ticket)? = (try? JSONValue.parse(Data(raised.body.utf8)))?["ticket"] else {
             throw DemoFailure(text: "the alert webhook did not create a ticket: HTTP \(raised.status) \(raised.body)")
         }
@@ -163,13 +165,18 @@ private struct Demo {
         print("\nLook around: SWITCHBOARD_HOME=\(home) switchboard tickets list | audit list | datto status")
     }
 
-    /// Posts a webhook signed like a Switchboard client (`X-Switchboard-Signature`).
-    func post(_ http: HTTPClient, port: Int, body: String) async throws -> (status: Int, body: String) {
+    /// Posts a webhook signed like a Switchboard client (`X-Switchboard-Signature`), or with the
+    /// static `X-Switchboard-Token` header as Datto RMM sends it.
+    func post(_ http: HTTPClient, port: Int, body: String, token: Bool = false) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/webhooks/datto")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Switchboard-Signature",
-                            value: WebhookSignature.header(secret: secret, timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8)))
+        if token {
+            request.headers.add(name: "X-Switchboard-Token", value: secret)
+        } else {
+            request.headers.add(name: "X-Switchboard-Signature",
+                                value: WebhookSignature.header(secret: secret, timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8)))
+        }
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await check("posting the webhook") { try await http.execute(request, timeout: .seconds(30)) }
         let text = try await check("reading the answer") { try await response.body.collect(upTo: 1 << 20) }
