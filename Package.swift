@@ -163,7 +163,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "DattoTests", dependencies: ["Datto", "DattoEmulator", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport"]),
+        .testTarget(
+            name: "DattoTests",
+            dependencies: [
+                "Datto", "DattoEmulator", "Delivery", "PluginHost", "Server", "SwitchboardStore", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
