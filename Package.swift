@@ -139,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-bench",
             dependencies: [
-                "PluginHost", "BenchmarkBaselines", "CFFI", "Delivery", "SwitchboardStore", "Actions", "Access",
+                "PluginHost", "BenchmarkBaselines", "CFFI", "Delivery", "SwitchboardStore", "Actions", "Access", "Datto", "DattoEmulator", "Server",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

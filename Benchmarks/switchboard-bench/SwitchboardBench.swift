@@ -27,6 +27,13 @@ struct SwitchboardBench {
             print(report.text)
             return
         }
+        if arguments.first == "datto" {
+            try workspace.prepare(generated: 0)
+            var report = Report()
+            try await dattoSection(workspace: workspace, rounds: rounds, report: &report)
+            print(report.text)
+            return
+        }
         print("Preparing: bundled plugins re-pinned for this build, 100 generated C plugins...")
         try workspace.prepare(generated: 100)
 
@@ -79,6 +86,7 @@ struct SwitchboardBench {
         try await DeliveryBenchmark.run(workspace: workspace, alerts: 5000, rounds: min(rounds, 5), report: &report)
 
         try await actionsSection(workspace: workspace, rounds: rounds, report: &report)
+        try await dattoSection(workspace: workspace, rounds: rounds, report: &report)
 
         report.section("Cold process wall time (median of \(rounds) runs)")
         let floor = try (0..<rounds).map { _ in try workspace.wallMilliseconds("/bin/true", []) }
@@ -98,6 +106,12 @@ struct SwitchboardBench {
     static func actionsSection(workspace: Workspace, rounds: Int, report: inout Report) async throws {
         report.section("Routed actions end to end (median of \(min(rounds, 5)) rounds × 20000 reboot requests over 64 devices, 64 in flight)")
         try await ActionBenchmark.run(workspace: workspace, actions: 20_000, devices: 64, concurrency: 64, rounds: min(rounds, 5), report: &report)
+    }
+
+    static func dattoSection(workspace: Workspace, rounds: Int, report: inout Report) async throws {
+        let devices = Int(ProcessInfo.processInfo.environment["BENCH_DATTO_DEVICES"] ?? "") ?? 100_000
+        report.section("Datto device sync from the emulated API (median of \(min(rounds, 3)) rounds × \(devices) devices, 250 per page, durable store)")
+        try await DattoBenchmark.run(workspace: workspace, devices: devices, alerts: 20_000, rounds: min(rounds, 3), report: &report)
     }
 
     /// Loads the plugins named by `mode` once and returns "<microseconds> <loaded count>".
