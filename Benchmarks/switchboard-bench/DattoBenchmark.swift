@@ -36,7 +36,7 @@ enum DattoBenchmark {
             for site in try store.recordSites(try await client.sites(), at: Date()) {
                 _ = try store.setSiteMapping(site.uid, tenant: "bench", audit: AuditEntry(event: "datto.site.mapped"))
             }
-            let sync = DeviceSync(client: client, store: store, failures: FailureAlerts(settings: .init(), store: store, engine: nil, actor: "bench"),
+            let sync = DeviceSync(client: client, store: store, failures: FailureAlerts(settings: settings.failureAlerts, store: store, engine: nil, actor: "bench"),
                                   actor: "bench")
             for pass in 0..<2 {
                 let start = ContinuousClock.now
@@ -62,7 +62,7 @@ enum DattoBenchmark {
             _ = try store.addTenant(id: "bench", name: "bench")
             _ = try store.recordSites([ListedSite(uid: "site-bench", name: "Bench", devices: nil)], at: Date())
             _ = try store.setSiteMapping("site-bench", tenant: "bench", audit: AuditEntry(event: "datto.site.mapped"))
-            let failures = FailureAlerts(settings: .init(), store: store, engine: nil, actor: "bench")
+            let failures = FailureAlerts(settings: settings.failureAlerts, store: store, engine: nil, actor: "bench")
             let ingest = AlertIngest(store: store, client: nil, settings: settings, failures: failures,
                                      resolver: AutoResolver(store: store, settings: settings.autoResolve, engine: nil))
             let measured = try await post(alerts: alerts, round: round, to: ingest, secret: settings.webhookSecret ?? "")
