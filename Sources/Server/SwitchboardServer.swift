@@ -47,8 +47,9 @@ public final class SwitchboardServer: Sendable {
     /// Serves until the calling task is cancelled, then shuts down gracefully and returns: the listener
     /// closes at once (new connections are refused), idle connections close, and requests in flight run
     /// to completion (their receiver calls finish and their answers are sent) for up to
-    /// `configuration.shutdownGracePeriod`, after which they are cancelled. Signals are the app's
-    /// business: cancel this task on SIGTERM.
+    /// `configuration.shutdownGracePeriod`, after which they are cancelled (their connections close
+    /// without an answer) and `run` returns all the same. Signals are the app's business: cancel this
+    /// task on SIGTERM.
     ///
     /// - Parameter onRunning: called once, with the bound port, when the server listens.
     /// - Throws: when the address cannot be bound.

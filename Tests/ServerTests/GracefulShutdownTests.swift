@@ -1,10 +1,22 @@
+import Logging
 import Server
 import Synchronization
 import Testing
 
-/// Cancelling `run` shuts the server down gracefully: the listener closes at once, a webhook in flight
-/// still gets its answer, and only the grace period cuts a request short.
+/// Starting and stopping: `run` throws when it cannot bind; cancelling it shuts the server down
+/// gracefully: the listener closes at once, a webhook in flight still gets its answer, and only the
+/// grace period cuts a request short.
 @Suite struct GracefulShutdownTests {
+    @Test func runThrowsWhenThePortIsTaken() async throws {
+        let first = try await RunningServer.start()
+        var logger = Logger(label: "switchboard.server.test")
+        logger.logLevel = .critical
+        let second = SwitchboardServer(configuration: ServerConfiguration(port: first.port), receiver: BaselineReceiver(), secret: { nil },
+                                       dashboard: { DashboardPage(title: "") }, logger: logger)
+        await #expect(throws: (any Error).self) { try await second.run { _ in Issue.record("listening on a taken port") } }
+        #expect(try await first.send("GET", "/healthz").status == 200)
+    }
+
     @Test func aWebhookInFlightIsAnsweredAndNewConnectionsAreRefused() async throws {
         let (started, receiverStarted) = AsyncStream<Void>.makeStream()
         let (proceed, letReceiverProceed) = AsyncStream<Void>.makeStream()
