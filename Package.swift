@@ -169,6 +169,7 @@ let package = Package(
                 "Datto", "DattoEmulator", "Delivery", "PluginHost", "Server", "SwitchboardStore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -66,18 +66,19 @@ extension DattoRMM {
         return link
     }
 
-    /// What a successful answer holds, normalized; an answer that is not what Datto sends is rejected whole.
-    static func inboundResult(_ resource: InboundResource, _ response: PlatformResponse) -> [String: Any] {
+    /// What a successful answer holds, normalized; an answer that is not what Datto sends is
+    /// rejected whole. Pages are written as JSON text directly (a page of 250 devices through
+    /// JSONSerialization costs more than reading it).
+    static func inboundResult(_ resource: InboundResource, _ response: PlatformResponse) -> Any {
         func rejected(_ reason: String) -> [String: Any] {
             ResponseResult.rejected(error: "HTTP \(response.status): malformed \(resource == .devices || resource == .sites ? "\(resource.rawValue) page" : resource.rawValue): \(reason)").json
         }
         guard let json = response.json as? [String: Any] else { return rejected("not a JSON object: '\(response.body.prefix(200))'") }
-        var result: [String: Any] = ["outcome": "delivered"]
         switch resource {
         case .sites, .devices:
             guard let details = json["pageDetails"] as? [String: Any] else { return rejected("pageDetails: missing") }
             guard let items = json[resource.rawValue] as? [Any] else { return rejected("\(resource.rawValue): expected a list") }
-            var read: [[String: Any]] = []
+            var read: [String] = []
             read.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {
                 let field = "\(resource.rawValue)[\(index)]"
@@ -88,33 +89,30 @@ extension DattoRMM {
                     return rejected(error.message)
                 }
             }
-            result[resource.rawValue] = read
-            result["nextPage"] = (details["nextPageUrl"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? NSNull()
-            result["totalCount"] = (details["totalCount"] as? NSNumber)?.intValue ?? NSNull()
+            let next = (details["nextPageUrl"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            let total = (details["totalCount"] as? NSNumber).map { String($0.intValue) } ?? "null"
+            return JSONText(#"{"outcome":"delivered","\#(resource.rawValue)":[\#(read.joined(separator: ","))],"nextPage":\#(JSONText.quoted(next)),"totalCount":\#(total)}"#)
         case .device:
-            do { result["device"] = try device(json, field: "device") } catch { return rejected(error.message) }
+            do { return JSONText(#"{"outcome":"delivered","device":\#(try device(json, field: "device"))}"#) } catch { return rejected(error.message) }
         case .alert:
-            do { result["alert"] = try alert(json) } catch { return rejected(error.message) }
+            do { return ["outcome": "delivered", "alert": try alert(json)] } catch { return rejected(error.message) }
         }
-        return result
     }
 
-    /// `{uid, name, devices}`.
-    private static func site(_ json: [String: Any], field: String) throws(PluginError) -> [String: Any] {
-        let status = json["devicesStatus"] as? [String: Any]
-        return ["uid": try text(json, "uid", field: field), "name": try text(json, "name", field: field),
-                "devices": (status?["numberOfDevices"] as? NSNumber)?.intValue ?? NSNull()]
+    /// `{uid, name, devices}`, as JSON text.
+    private static func site(_ json: [String: Any], field: String) throws(PluginError) -> String {
+        let count = ((json["devicesStatus"] as? [String: Any])?["numberOfDevices"] as? NSNumber).map { String($0.intValue) } ?? "null"
+        return #"{"uid":\#(JSONText.quoted(try text(json, "uid", field: field))),"name":\#(JSONText.quoted(try text(json, "name", field: field))),"devices":\#(count)}"#
     }
 
-    /// `{uid, id, name, siteUid, siteName, ciType, os, lastSeen, status}`.
-    private static func device(_ json: [String: Any], field: String) throws(PluginError) -> [String: Any] {
+    /// `{uid, id, name, siteUid, siteName, ciType, os, lastSeen, status}`, as JSON text.
+    private static func device(_ json: [String: Any], field: String) throws(PluginError) -> String {
         func flag(_ key: String) -> Bool { (json[key] as? NSNumber)?.boolValue ?? false }
         let status = flag("deleted") ? "deleted" : flag("suspended") ? "suspended" : flag("online") ? "online" : "offline"
         let category = ((json["deviceType"] as? [String: Any])?["category"] as? String) ?? ""
-        return ["uid": try text(json, "uid", field: field), "id": PlatformResponse.identifier(json["id"]) ?? NSNull(),
-                "name": try text(json, "hostname", field: field), "siteUid": try text(json, "siteUid", field: field),
-                "siteName": json["siteName"] as? String ?? NSNull(), "ciType": ciType(category: category, deviceClass: json["deviceClass"] as? String),
-                "os": json["operatingSystem"] as? String ?? NSNull(), "lastSeen": seconds(json["lastSeen"]) ?? NSNull(), "status": status]
+        let uid = try text(json, "uid", field: field), name = try text(json, "hostname", field: field), site = try text(json, "siteUid", field: field)
+        let seen = seconds(json["lastSeen"]).map { String($0) } ?? "null"
+        return #"{"uid":\#(JSONText.quoted(uid)),"id":\#(JSONText.quoted(PlatformResponse.identifier(json["id"]))),"name":\#(JSONText.quoted(name)),"siteUid":\#(JSONText.quoted(site)),"siteName":\#(JSONText.quoted(json["siteName"] as? String)),"ciType":"\#(ciType(category: category, deviceClass: json["deviceClass"] as? String))","os":\#(JSONText.quoted(json["operatingSystem"] as? String)),"lastSeen":\#(seen),"status":"\#(status)"}"#
     }
 
     /// `{uid, priority, resolved, raisedAt, resolvedAt, message, type, deviceUid, deviceName, siteUid, siteName}`.

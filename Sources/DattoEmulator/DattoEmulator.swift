@@ -292,13 +292,19 @@ private struct Responder: HTTPResponder {
             method == verb && parts.count == pattern.count && zip(parts, pattern).allSatisfy { $1 == "*" || $0 == $1 }
         }
         if matches("GET", "account", "sites") {
-            return page("sites", items: state.account.sites.map { site in
-                let count = state.account.devices.count { $0.siteUid == site.uid }
-                return #"{"uid":\#(json(site.uid)),"name":\#(json(site.name)),"description":null,"onDemand":false,"devicesStatus":{"numberOfDevices":\#(count),"numberOfOnlineDevices":\#(count),"numberOfOfflineDevices":0}}"#
-            }, path: path, query: query, state: state)
+            var counts: [String: Int] = [:]
+            for device in state.account.devices { counts[device.siteUid, default: 0] += 1 }
+            return page("sites", count: state.account.sites.count, path: path, query: query, state: state) { range in
+                state.account.sites[range].map { site in
+                    let count = counts[site.uid] ?? 0
+                    return #"{"uid":\#(json(site.uid)),"name":\#(json(site.name)),"description":null,"onDemand":false,"devicesStatus":{"numberOfDevices":\#(count),"numberOfOnlineDevices":\#(count),"numberOfOfflineDevices":0}}"#
+                }
+            }
         }
         if matches("GET", "account", "devices") {
-            return page("devices", items: state.order.compactMap { state.rendered[$0] }, path: path, query: query, state: state)
+            return page("devices", count: state.order.count, path: path, query: query, state: state) { range in
+                state.order[range].compactMap { state.rendered[$0] }
+            }
         }
         if matches("GET", "alert", "*") {
             guard let alert = state.account.alerts.first(where: { $0.uid == parts[1] }) else { return error(404, "Not Found", "Alert not found", path) }
@@ -357,14 +363,16 @@ private struct Responder: HTTPResponder {
         return Reply(status: 200, body: #"{"access_token":\#(json(token)),"token_type":"bearer","expires_in":359999,"scope":"default"}"#)
     }
 
-    /// A page of a list: `max` (1...250, default 250) items from `page` (0-based), with absolute links.
-    static func page(_ name: String, items: [String], path: String, query: [String: String], state: State) -> Reply {
+    /// A page of a list of `count` items: `max` (1...250, default 250) from `page` (0-based), with
+    /// absolute links; `items` renders the items of a range.
+    static func page(_ name: String, count: Int, path: String, query: [String: String], state: State,
+                     items: (Range<Int>) -> [String]) -> Reply {
         let size = min(250, max(1, Int(query["max"] ?? "") ?? 250))
         let number = max(0, Int(query["page"] ?? "") ?? 0)
-        let start = min(items.count, number * size), end = min(items.count, start + size)
+        let start = min(count, number * size), end = min(count, start + size)
         func link(_ page: Int) -> String { json("\(state.base)\(path)?max=\(size)&page=\(page)") }
-        let next = end < items.count ? link(number + 1) : "null"
+        let next = end < count ? link(number + 1) : "null"
         let previous = number > 0 ? link(number - 1) : "null"
-        return Reply(status: 200, body: #"{"pageDetails":{"count":\#(end - start),"totalCount":\#(items.count),"prevPageUrl":\#(previous),"nextPageUrl":\#(next)},"\#(name)":[\#(items[start..<end].joined(separator: ","))]}"#)
+        return Reply(status: 200, body: #"{"pageDetails":{"count":\#(end - start),"totalCount":\#(count),"prevPageUrl":\#(previous),"nextPageUrl":\#(next)},"\#(name)":[\#(items(start..<end).joined(separator: ","))]}"#)
     }
 }

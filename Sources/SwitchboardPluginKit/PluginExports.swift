@@ -47,17 +47,27 @@ public enum PluginExports {
                 throw PluginError.invalidInput("input: expected a JSON object")
             }
             let value = try body(JSONObject(root, path: ""))
-            guard JSONSerialization.isValidJSONObject(value),
-                  // Key order carries no meaning for the host, and sorting costs more than the rest of a call.
-                  let encoded = try? JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes]) else {
-                throw PluginError.internal("result is not serializable as JSON")
+            if let text = value as? JSONText {
+                result = Data(text.text.utf8)
+            } else {
+                guard JSONSerialization.isValidJSONObject(value),
+                      // Key order carries no meaning for the host, and sorting costs more than the rest of a call.
+                      let encoded = try? JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes]) else {
+                    throw PluginError.internal("result is not serializable as JSON")
+                }
+                result = encoded
             }
-            result = encoded
             status = SB_OK
         } catch {
             result = Data(error.message.utf8)
             status = error.status
         }
+        return hand(result, status, host, output)
+    }
+
+    /// Copies `result` into memory from the host's allocator and hands it over in `output`.
+    private static func hand(_ result: Data, _ status: sb_status, _ host: UnsafePointer<sb_host_api>,
+                             _ output: UnsafeMutablePointer<sb_buffer>) -> Int32 {
         guard let allocate = host.pointee.allocate,
               let memory = allocate(host.pointee.ctx, result.count)?.assumingMemoryBound(to: UInt8.self) else {
             return Int32(SB_ERR_NO_MEMORY.rawValue)
@@ -66,6 +76,35 @@ public enum PluginExports {
         output.pointee = sb_buffer(data: memory, length: result.count)
         return Int32(status.rawValue)
     }
+}
+
+/// A result already written as JSON text, handed to the host as it is: for large results (a page
+/// of devices), where building dictionaries for JSONSerialization costs more than the work itself.
+public struct JSONText {
+    public let text: String
+
+    public init(_ text: String) { self.text = text }
+
+    /// A JSON string literal.
+    public static func quoted(_ value: String) -> String {
+        var out = "\""
+        out.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A string literal, or `null`.
+    public static func quoted(_ value: String?) -> String { value.map { quoted($0) } ?? "null" }
 }
 
 /// Why a data role could not produce a result; the message goes back to the host.

@@ -3,6 +3,7 @@ import Datto
 import DattoEmulator
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Server
 import SwitchboardStore
 import TestSupport
