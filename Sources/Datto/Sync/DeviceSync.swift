@@ -53,7 +53,7 @@ public struct DeviceSync: Sendable {
     }
 
     /// Runs a sync to its end; throws the failure (recorded and alerted) when it could not complete.
-    public func run(progress: @Sendable (Progress) -> Void = { _ in }) async throws(Failure) -> Result {
+    public func run(progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws(Failure) -> Result {
         let id: Int64
         do { id = try store.startSync(at: Date(), audit: AuditEntry(event: "datto.sync.started", actor: actor, outcome: "started")) } catch {
             throw Failure(run: nil, error: .platform(status: nil, reason: "the store: \(error)"), alerts: [])
@@ -64,15 +64,26 @@ public struct DeviceSync: Sendable {
         do {
             let sites = try store.recordSites(try await client.sites(), at: Date())
             alerts = try failures.unmappedSites(sites, at: Date())
-            try await client.devicePages { page throws(DattoError) in
-                do { _ = try store.applyDevicePage(page.devices, sync: id, actor: actor, at: Date()) } catch {
-                    throw .platform(status: nil, reason: "the store: \(error)")
+            // Page N is committed while page N+1 is read and parsed; pages still commit one at a
+            // time and in order (each waits for the one before).
+            var applying: Task<Void, any Error>?
+            do {
+                try await client.devicePages { page throws(DattoError) in
+                    try await Self.finish(applying)
+                    state.pages += 1
+                    state.devices += page.devices.count
+                    state.total = page.totalCount ?? state.total
+                    let reached = state
+                    applying = Task {
+                        _ = try store.applyDevicePage(page.devices, sync: id, actor: actor, at: Date())
+                        progress(reached)
+                    }
                 }
-                state.pages += 1
-                state.devices += page.devices.count
-                state.total = page.totalCount ?? state.total
-                progress(state)
+            } catch {
+                try? await Self.finish(applying)
+                throw error
             }
+            try await Self.finish(applying)
         } catch let error as DattoError {
             throw fail(id, error, alerts: alerts)
         } catch {
@@ -84,6 +95,13 @@ public struct DeviceSync: Sendable {
             return Result(run: run, alerts: alerts)
         } catch {
             throw Failure(run: nil, error: .platform(status: nil, reason: "the store: \(error)"), alerts: alerts)
+        }
+    }
+
+    /// Waits for a page's commit; its store error as a `DattoError`.
+    private static func finish(_ applying: Task<Void, any Error>?) async throws(DattoError) {
+        do { try await applying?.value } catch {
+            throw .platform(status: nil, reason: "the store: \(error)")
         }
     }
 
