@@ -149,7 +149,7 @@ let package = Package(
         // What the test targets share: paths, temporary folders, the real binary, a platform emulator.
         .target(
             name: "TestSupport",
-            dependencies: ["PluginHost", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["PluginHost", "DattoEmulator", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "AccessTests", dependencies: ["Access", "SwitchboardStore", "PluginHost", "TestSupport"]),

@@ -32,11 +32,11 @@ public final class DattoEmulator: Sendable {
     }
 
     /// A quick job the emulator ran.
-    public struct Job: Sendable, Equatable {
-        public let uid: String
-        public let device: String
-        public let component: String
-        public let variables: [String: String]
+    struct Job: Sendable, Equatable {
+        let uid: String
+        let device: String
+        let component: String
+        let variables: [String: String]
     }
 
     public let port: Int
@@ -55,14 +55,7 @@ public final class DattoEmulator: Sendable {
     /// Starts the emulator on 127.0.0.1:`port` (0: any free port) and waits until it listens.
     public static func start(account: DattoAccountData, port: Int = 0) async throws -> DattoEmulator {
         let box = StateBox(state: State(account: account))
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "datto-emulator")
-        logger.logLevel = .critical
-        let app = Application(responder: Responder(box: box), configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let task = Task { try await app.run() }
-        var bound = 0
-        for await value in ports { bound = value; break }
+        let (bound, task) = await LoopbackServer.start(Responder(box: box), port: port, label: "datto-emulator")
         box.state.withLock { $0.base = "http://127.0.0.1:\(bound)" }
         return DattoEmulator(port: bound, box: box, task: task)
     }
@@ -83,8 +76,6 @@ public final class DattoEmulator: Sendable {
     public func setDevices(_ devices: [EmulatedDevice]) { box.state.withLock { $0.setDevices(devices) } }
     public func upsertDevice(_ device: EmulatedDevice) { box.state.withLock { $0.upsert(device) } }
     public func removeDevice(_ uid: String) { box.state.withLock { $0.remove(uid) } }
-    public func setSites(_ sites: [EmulatedSite]) { box.state.withLock { $0.account.sites = sites } }
-    public func addAlert(_ alert: EmulatedAlert) { box.state.withLock { $0.account.alerts.append(alert) } }
     /// Marks an alert resolved (now).
     public func resolveAlert(_ uid: String) {
         box.state.withLock { state in
@@ -92,19 +83,14 @@ public final class DattoEmulator: Sendable {
             state.account.alerts[index].resolvedAt = Date()
         }
     }
-    /// Forgets every issued token: the next API call with one gets 401.
-    public func expireTokens() { box.state.withLock { $0.tokens.removeAll() } }
     public func setCredentials(key: String, secret: String) { box.state.withLock { $0.account.apiKey = key; $0.account.apiSecret = secret } }
 
     // MARK: What happened
 
-    /// Every request, as `METHOD path?query`.
-    public var requests: [String] { box.state.withLock { $0.log } }
     /// How many requests had a path starting with `prefix`.
     public func requestCount(pathPrefix prefix: String) -> Int {
         box.state.withLock { $0.log.filter { $0.split(separator: " ", maxSplits: 1).last?.hasPrefix(prefix) ?? false }.count }
     }
-    public var jobs: [Job] { box.state.withLock { $0.jobs } }
 }
 
 /// The emulator's state, shared with its responder.
@@ -208,7 +194,8 @@ private struct State {
     }
 }
 
-/// A JSON string literal.
+/// A JSON string literal. (The plugin kit has the same function, but the host must not link the
+/// kit: plugins link their own copy of it.)
 private func json(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {

@@ -66,10 +66,13 @@ import Testing
             .init(status: 403, headers: ["Retry-After": "0"], body: #"{"message":"IP blocked for rate limit violation"}"#),
             .init(status: 500, body: #"{"status":500,"error":"Internal Server Error","message":"boom"}"#),
         ])
-        let result = try await sandbox.sync().run { _ in sandbox.emulator.expireTokens() }
+        // Pages 1 and 2 answer 401 once (a token that expired early): renewed, then read.
+        for page in [1, 2] {
+            sandbox.emulator.inject("/api/v2/account/devices?max=250&page=\(page)", [.init(status: 401, body: #"{"error":"invalid_token"}"#)])
+        }
+        let result = try await sandbox.sync().run()
         #expect(result.run.created == 600 && result.run.pages == 3 && result.run.outcome == .completed)
-        // One token for listing the sites (another client), one for the sync, and one more after
-        // each expiry that a page followed (after pages 0 and 1).
+        // One token for listing the sites (another client), one for the sync, and one per 401.
         #expect(sandbox.emulator.requestCount(pathPrefix: "/auth/oauth/token") == 4)
     }
 

@@ -1,3 +1,4 @@
+import DattoEmulator
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -51,15 +52,7 @@ public final class PlatformEmulator: Sendable {
     /// Starts an emulator on `port` (0: any free port) and waits until it listens.
     public static func start(port: Int = 0) async throws -> PlatformEmulator {
         let box = Box()
-        let responder = Responder(box: box)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "platform-emulator")
-        logger.logLevel = .critical
-        let app = Application(responder: responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let task = Task { try await app.run() }
-        var bound = 0
-        for await value in ports { bound = value; break }
+        let (bound, task) = await LoopbackServer.start(Responder(box: box), port: port, label: "platform-emulator")
         return PlatformEmulator(port: bound, box: box, task: task)
     }
 
