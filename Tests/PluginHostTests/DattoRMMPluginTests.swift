@@ -379,4 +379,108 @@ import Testing
                            "stage: expected one of start, status, results, stdout, stderr, device, got 'token'")
         Self.expectFailure(.parseAction, ["stage": "status", "body": ""], "status: missing")
     }
+
+    // MARK: render_inbound / parse_inbound
+
+    @Test func listsStartAtPageZeroAndFollowTheLinkDattoGave() throws {
+        let first = try Self.call(.renderInbound, ["resource": "devices", "token": "tok", "target": Self.target()])
+        #expect(first["url"] == .string("https://concord-api.centrastage.net/api/v2/account/devices?max=250&page=0"))
+        #expect(first["headers"] == .object(["Authorization": .string("Bearer tok"), "Accept": .string("application/json")]))
+        let sites = try Self.call(.renderInbound, ["resource": "sites", "token": "tok", "target": Self.target(["PageSize": 50])])
+        #expect(sites["url"] == .string("https://concord-api.centrastage.net/api/v2/account/sites?max=50&page=0"))
+        let next = "https://concord-api.centrastage.net/api/v2/account/devices?max=250&page=1"
+        #expect(try Self.call(.renderInbound, ["resource": "devices", "page": next, "token": "tok", "target": Self.target()])["url"] == .string(next))
+        let alert = try Self.call(.renderInbound, ["resource": "alert", "uid": "alert-1", "token": "tok", "target": Self.target()])
+        #expect(alert["url"] == .string("https://concord-api.centrastage.net/api/v2/alert/alert-1"))
+    }
+
+    @Test func badInboundInputsAreNamed() {
+        let cases: [([String: Any], String)] = [
+            (["resource": "jobs", "token": "t", "target": Self.target()], "resource: expected one of sites, devices, alert, device, got 'jobs'"),
+            (["resource": "devices", "token": "t", "page": "https://evil.example/api/v2/account/devices?page=1", "target": Self.target()],
+             "page: the page link 'https://evil.example/api/v2/account/devices?page=1' is not on the account's API host (https://concord-api.centrastage.net)"),
+            (["resource": "devices", "token": "t", "page": "http://concord-api.centrastage.net/api/v2/account/devices?page=1", "target": Self.target()],
+             "page: the page link 'http://concord-api.centrastage.net/api/v2/account/devices?page=1' is not on the account's API host (https://concord-api.centrastage.net)"),
+            (["resource": "devices", "token": "t", "target": Self.target(["PageSize": 500])], "target.PageSize: expected 1 to 250 (Datto's maximum page size), got 500"),
+            (["resource": "alert", "uid": "../x", "token": "t", "target": Self.target()], "uid: expected a Datto RMM alert UID (letters, digits and dashes), got '../x'"),
+            (["resource": "alert", "token": "t", "target": Self.target()], "uid: missing"),
+            (["resource": "sites", "target": Self.target()], "token: missing"),
+        ]
+        for (input, message) in cases { Self.expectFailure(.renderInbound, input, message) }
+    }
+
+    static func parseInbound(_ resource: String, _ status: Int, _ body: String) throws -> JSONValue {
+        try call(.parseInbound, ["resource": resource, "status": status, "headers": [:] as [String: String], "body": body, "target": [:] as [String: Any]])
+    }
+
+    static func devicePage(_ devices: [String], next: String? = nil) -> String {
+        #"{"pageDetails":{"count":\#(devices.count),"totalCount":900,"prevPageUrl":null,"nextPageUrl":\#(next.map { "\"\($0)\"" } ?? "null")},"devices":[\#(devices.joined(separator: ","))]}"#
+    }
+
+    @Test func devicesAreMappedToCMDBFields() throws {
+        func device(_ category: String?, deviceClass: String = "device", flags: String = #""online":true"#) -> String {
+            #"{"id":7,"uid":"d-1","siteUid":"s-1","siteName":"HQ","deviceType":\#(category.map { #"{"category":"\#($0)","type":"x"}"# } ?? "null"),"hostname":"h1","operatingSystem":null,"lastSeen":1721131200000,"deviceClass":"\#(deviceClass)",\#(flags)}"#
+        }
+        let cases: [(String?, String, String, String)] = [
+            ("Desktop", "device", "workstation", #""online":true"#), ("Laptop", "device", "workstation", #""online":false"#),
+            ("Server", "device", "server", #""suspended":true,"online":true"#), ("Network Device", "device", "network_device", #""deleted":true"#),
+            ("Printer", "device", "printer", #""online":null"#), (nil, "printer", "printer", ""), ("ESXi Host", "esxihost", "server", ""),
+            (nil, "rmmnetworkdevice", "network_device", ""), ("Tablet", "unknown", "other", ""),
+        ]
+        for (category, deviceClass, ciType, flags) in cases {
+            let page = try Self.parseInbound("devices", 200, Self.devicePage([device(category, deviceClass: deviceClass, flags: flags.isEmpty ? #""a64Bit":true"# : flags)],
+                                                                              next: "https://x/api/v2/account/devices?page=1"))
+            guard case .array(let items)? = page["devices"], let item = items.first else { Issue.record("no devices in \(page)"); continue }
+            #expect(item["ciType"] == .string(ciType), "\(category ?? "-")/\(deviceClass)")
+            #expect(item["uid"] == .string("d-1") && item["id"] == .string("7") && item["name"] == .string("h1") && item["os"] == .null)
+            #expect(item["lastSeen"] == .number(1721131200) || item["lastSeen"] == .integer(1721131200))
+            #expect(page["nextPage"] == .string("https://x/api/v2/account/devices?page=1") && page["totalCount"] == .integer(900))
+        }
+        let statuses = try [#""online":true"#, #""online":false"#, #""suspended":true,"online":true"#, #""deleted":true,"suspended":true"#].map { flags in
+            try Self.parseInbound("devices", 200, Self.devicePage([device("Desktop", flags: flags)]))["devices"]?.firstElement?["status"]
+        }
+        #expect(statuses == [.string("online"), .string("offline"), .string("suspended"), .string("deleted")])
+    }
+
+    @Test func alertsGetTheirTypeFromTheirContext() throws {
+        func alert(_ context: String, priority: String = #""High""#) -> String {
+            #"{"alertUid":"a-1","priority":\#(priority),"diagnostics":"text","resolved":null,"timestamp":1721131200000,"alertContext":\#(context),"alertSourceInfo":{"deviceUid":"d-1","deviceName":"h1","siteUid":"s-1","siteName":"HQ"}}"#
+        }
+        let cases: [(String, String)] = [
+            (#"{"@class":"perf_resource_usage_ctx","type":"CPU"}"#, "CPU"), (#"{"@class":"perf_resource_usage_ctx","type":"MEMORY"}"#, "Memory"),
+            (#"{"@class":"perf_disk_usage_ctx"}"#, "Disk"), (#"{"@class":"antivirus_ctx"}"#, "Antivirus"), (#"{"@class":"ransomware_ctx"}"#, "Antivirus"),
+            (#"{"@class":"patch_ctx"}"#, "Patch"), (#"{"@class":"online_offline_status_ctx"}"#, "Network"), (#"{"@class":"ping_ctx"}"#, "Network"),
+            (#"{"@class":"eventlog_ctx"}"#, "EventLog"), (#"{"@class":"comp_script_ctx"}"#, "Script"), (#"{"@class":"srvc_status_ctx"}"#, "Other"), ("null", "Other"),
+        ]
+        for (context, type) in cases {
+            #expect(try Self.parseInbound("alert", 200, alert(context))["alert"]?["type"] == .string(type), "\(context)")
+        }
+        let read = try Self.parseInbound("alert", 200, alert("null", priority: "null"))["alert"]
+        #expect(read?["priority"] == .string("Unknown") && read?["resolved"] == .bool(false) && read?["siteUid"] == .string("s-1"))
+    }
+
+    @Test func malformedPagesAreRejectedWhole() throws {
+        let good = #"{"uid":"d-1","siteUid":"s-1","hostname":"h1"}"#
+        let cases: [(String, String, String)] = [
+            ("devices", "<html>", "HTTP 200: malformed devices page: not a JSON object: '<html>'"),
+            ("devices", #"{"devices":[]}"#, "HTTP 200: malformed devices page: pageDetails: missing"),
+            ("devices", #"{"pageDetails":{},"devices":{}}"#, "HTTP 200: malformed devices page: devices: expected a list"),
+            ("devices", Self.devicePage([good, #"{"siteUid":"s-1","hostname":"h2"}"#]), "HTTP 200: malformed devices page: devices[1].uid: missing"),
+            ("devices", Self.devicePage([good, "7"]), "HTTP 200: malformed devices page: devices[1]: expected an object"),
+            ("devices", Self.devicePage([#"{"uid":"d-1","siteUid":"s-1","hostname":""}"#]), "HTTP 200: malformed devices page: devices[0].hostname: expected a non-empty string"),
+            ("sites", #"{"pageDetails":{},"sites":[{"uid":"s-1"}]}"#, "HTTP 200: malformed sites page: sites[0].name: missing"),
+            ("alert", #"{"alertUid":"a-1"}"#, "HTTP 200: malformed alert: alertSourceInfo: missing"),
+        ]
+        for (resource, body, error) in cases {
+            #expect(try Self.parseInbound(resource, 200, body) == .object(["outcome": .string("rejected"), "error": .string(error)]))
+        }
+        #expect(try Self.parseInbound("alert", 404, #"{"status":404,"error":"Not Found","message":"Alert not found","path":"/api/v2/alert/x"}"#)
+                == .object(["outcome": .string("rejected"), "error": .string("HTTP 404: Not Found: Alert not found (/api/v2/alert/x)")]))
+        #expect(try Self.parseInbound("devices", 401, "")["outcome"] == .string("reauthenticate"))
+        #expect(try Self.parseInbound("devices", 429, "")["outcome"] == .string("retry"))
+    }
+}
+
+private extension JSONValue {
+    var firstElement: JSONValue? { if case .array(let items) = self { items.first } else { nil } }
 }
