@@ -153,7 +153,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "AccessTests", dependencies: ["Access", "SwitchboardStore", "PluginHost", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["SwitchboardStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "StoreTests", dependencies: ["SwitchboardStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI", "TestSupport"]),
         .testTarget(
             name: "DeliveryTests",

@@ -10,14 +10,22 @@ import Testing
     @Test func killedMidStreamLeavesEvidenceForEveryActionThatRan() async throws {
         let folder = try TemporaryFolder()
         let log = folder.root + "/reboots.log"
-        // The harmless reboot command takes a while, so the kill lands while actions are in flight.
-        let command = try folder.write("#!/bin/sh\necho ran >> \(log)\nsleep 0.02\n", to: "fake-reboot.sh", mode: 0o755)
+        let stalled = folder.root + "/stalled.pid"
+        // Reboots run one at a time on the one device; the 15th stalls until the kill, so the kill
+        // always lands mid-stream, however slowly this test is scheduled.
+        let command = try folder.write("""
+            #!/bin/sh
+            echo ran >> \(log)
+            if [ "$(wc -l < \(log))" -ge 15 ]; then echo $$ > \(stalled).new; mv \(stalled).new \(stalled); exec sleep 60; fi
+            sleep 0.01
+
+            """, to: "fake-reboot.sh", mode: 0o755)
         for arguments in [["tenants", "add", "acme"], ["principals", "add", "alice"], ["access", "grant", "alice", "technician", "--tenant", "acme"],
                           ["devices", "register-local", "--tenant", "acme"]] {
-            #expect(try folder.switchboard(arguments).status == 0)
+            #expect(try await folder.switchboard(arguments).status == 0)
         }
         for index in 0..<20 {
-            #expect(try folder.switchboard(["tickets", "create", "--tenant", "acme", "--title", "t\(index)", "--device", "local"]).status == 0)
+            #expect(try await folder.switchboard(["tickets", "create", "--tenant", "acme", "--title", "t\(index)", "--device", "local"]).status == 0)
         }
         let lines = (0..<400).map { #"{"action": "reboot", "ticket": \#($0 % 20 + 1), "as": "alice"}"# }
         let requests = try folder.write(lines.joined(separator: "\n") + "\n", to: "requests.jsonl")
@@ -32,12 +40,15 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count < 15 {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: stalled) {
             try await Task.sleep(for: .milliseconds(5))
         }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        if let pid = try? String(contentsOfFile: stalled, encoding: .utf8), let stalledReboot = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            kill(stalledReboot, SIGKILL)
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
         #expect(process.terminationReason == .uncaughtSignal)
 
         let ran = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count
@@ -45,13 +56,12 @@ import Testing
         let entries = try store.auditEntries(AuditFilter(), limit: nil).map(\.entry)
         let requested = Set(entries.filter { $0.event == ActionEvent.requested }.compactMap(\.correlationID))
         let closed = entries.filter { $0.event == ActionEvent.executed || $0.event == ActionEvent.failed }
-        #expect(ran >= 15)
-        #expect(ran < 400, "the kill came after the stream ended")
+        #expect(ran >= 15 && ran < 400)
         #expect(closed.allSatisfy { requested.contains($0.correlationID ?? "") })
         // Every reboot that ran was requested durably first; some may not have their closing entry.
         #expect(requested.count >= ran)
         #expect(closed.count <= ran)
         #expect(try store.verifyAuditChain().isIntact)
-        #expect(try folder.switchboard(["audit", "verify"]).status == 0)
+        #expect(try await folder.switchboard(["audit", "verify"]).status == 0)
     }
 }

@@ -10,18 +10,18 @@ import Testing
 
     var settingsFile: String { folder.root + "/home/datto.json" }
 
-    @Test func connectNeedsASecretFromStdinOrTheEnvironment() throws {
-        let missing = try folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key", "--no-test"])
+    @Test func connectNeedsASecretFromStdinOrTheEnvironment() async throws {
+        let missing = try await folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key", "--no-test"])
         #expect(missing.status == 64)
         #expect(missing.stderr.contains("no API secret: use --password-stdin, SWITCHBOARD_DATTO_PASSWORD, or --password"))
-        let empty = try folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key",
+        let empty = try await folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key",
                                             "--password-stdin", "--no-test"], stdin: "")
         #expect(empty.status == 64 && empty.stderr.contains("--password-stdin: standard input is empty"))
         #expect(!FileManager.default.fileExists(atPath: settingsFile))
     }
 
-    @Test func connectStoresTheSecretInAPrivateFile() throws {
-        let stored = try folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key-1",
+    @Test func connectStoresTheSecretInAPrivateFile() async throws {
+        let stored = try await folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key-1",
                                              "--password-stdin", "--set", "RebootComponentUID=comp-1", "--no-test"], stdin: "s3cret-value\n")
         #expect(stored.status == 0, "\(stored.stderr)")
         #expect(stored.stdout == "stored the Datto RMM connection to https://concord-api.centrastage.net in \(settingsFile)\n")
@@ -31,32 +31,32 @@ import Testing
         let connection = try #require(json["connection"] as? [String: Any])
         #expect(connection["APISecret"] as? String == "s3cret-value" && connection["RebootComponentUID"] as? String == "comp-1")
         // From the environment too; the secret is never printed.
-        let again = try folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key-1", "--no-test"],
+        let again = try await folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key-1", "--no-test"],
                                            environment: ["SWITCHBOARD_DATTO_PASSWORD": "from-env-secret"])
         #expect(again.status == 0 && !again.stdout.contains("from-env-secret"))
-        let audit = try folder.switchboard(["audit", "list", "--json"])
+        let audit = try await folder.switchboard(["audit", "list", "--json"])
         #expect(audit.stdout.contains("datto.connected") && !audit.stdout.contains("s3cret-value"))
     }
 
-    @Test func anUnknownTargetSettingIsRefusedWithItsField() throws {
-        let result = try folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key-1",
+    @Test func anUnknownTargetSettingIsRefusedWithItsField() async throws {
+        let result = try await folder.switchboard(["datto", "connect", "--api-url", "https://concord-api.centrastage.net", "--username", "key-1",
                                              "--password-stdin", "--set", "Colour=blue", "--no-test"], stdin: "secret\n")
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(settingsFile): connection.Colour: unknown setting for platform dattormm"))
     }
 
-    @Test func aSettingsFileReadableByOthersIsRefused() throws {
+    @Test func aSettingsFileReadableByOthersIsRefused() async throws {
         try folder.write(#"{"connection": {"APIEndpoint": "https://concord-api.centrastage.net", "APIKey": "k", "APISecret": "s"}}"#,
                          to: "home/datto.json", mode: 0o644)
-        let result = try folder.switchboard(["datto", "test"])
+        let result = try await folder.switchboard(["datto", "test"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(settingsFile): connection.APIKey: the file holds this secret but is readable by group or others (mode 644); run chmod 600 \(settingsFile)"))
     }
 
-    @Test func badSettingsAreAllReportedWithTheirFields() throws {
+    @Test func badSettingsAreAllReportedWithTheirFields() async throws {
         try folder.write(#"{"syncInterval": "2h", "autoResolve": {"delayMinutes": -1, "colour": 1}, "queues": {"Performance": 3}, "extra": true}"#,
                          to: "home/datto.json")
-        let result = try folder.switchboard(["datto", "status"])
+        let result = try await folder.switchboard(["datto", "status"])
         #expect(result.status == 1)
         #expect(result.stderr == """
             switchboard: \(settingsFile): autoResolve.colour: unknown setting (known: delayMinutes, enabled, note, notify, sla)
@@ -68,30 +68,30 @@ import Testing
             """)
     }
 
-    @Test func notConnectedCommandsSaySo() throws {
-        let result = try folder.switchboard(["datto", "sync"])
+    @Test func notConnectedCommandsSaySo() async throws {
+        let result = try await folder.switchboard(["datto", "sync"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("not connected to Datto RMM (\(settingsFile) has no connection): run switchboard datto connect"))
-        let status = try folder.switchboard(["datto", "status", "--json"])
+        let status = try await folder.switchboard(["datto", "status", "--json"])
         #expect(status.status == 0 && status.stdout.contains(#""connected" : false"#))
     }
 
-    @Test func webhookSecretIsGeneratedOnceAndSetFromStdin() throws {
-        let generated = try folder.switchboard(["datto", "webhook-secret"])
+    @Test func webhookSecretIsGeneratedOnceAndSetFromStdin() async throws {
+        let generated = try await folder.switchboard(["datto", "webhook-secret"])
         #expect(generated.status == 0)
         let secret = generated.stdout.trimmingCharacters(in: .newlines)
         #expect(secret.count == 64 && secret.allSatisfy(\.isHexDigit))
-        #expect(try folder.switchboard(["datto", "webhook-secret", "--show"]).stdout == "a webhook secret is set (\(settingsFile))\n")
-        let short = try folder.switchboard(["datto", "webhook-secret", "--stdin"], stdin: "short\n")
+        #expect(try await folder.switchboard(["datto", "webhook-secret", "--show"]).stdout == "a webhook secret is set (\(settingsFile))\n")
+        let short = try await folder.switchboard(["datto", "webhook-secret", "--stdin"], stdin: "short\n")
         #expect(short.status == 64 && short.stderr.contains("--stdin: expected a secret of at least 16 characters"))
-        let set = try folder.switchboard(["datto", "webhook-secret", "--stdin"], stdin: "a-long-enough-shared-secret\n")
+        let set = try await folder.switchboard(["datto", "webhook-secret", "--stdin"], stdin: "a-long-enough-shared-secret\n")
         #expect(set.status == 0 && set.stdout == "webhook secret set\n")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: settingsFile))) as? [String: Any])
         #expect(json["webhookSecret"] as? String == "a-long-enough-shared-secret")
     }
 
-    @Test func mappingAnUnknownSiteFails() throws {
-        let result = try folder.switchboard(["datto", "sites", "map", "no-such-site", "acme"])
+    @Test func mappingAnUnknownSiteFails() async throws {
+        let result = try await folder.switchboard(["datto", "sites", "map", "no-such-site", "acme"])
         #expect(result.status == 1)
         #expect(result.stderr == "switchboard: unknown Datto site 'no-such-site': run 'switchboard datto sites' to list the sites Datto has\n")
     }

@@ -101,9 +101,9 @@ import Testing
         await sink.stop()
     }
 
-    @Test func theDemoRunsTheWholeFlow() throws {
+    @Test func theDemoRunsTheWholeFlow() async throws {
         let folder = try TemporaryFolder()
-        let result = try folder.switchboard(["demo", "--home", folder.root + "/demo"])
+        let result = try await folder.switchboard(["demo", "--home", folder.root + "/demo"])
         #expect(result.status == 0, "\(result.stderr)")
         for line in ["== 4. datto sync: 1 page(s), 12 devices created in the CMDB",
                      "Datto posts a signed alert webhook {\"alertUid\": \"alert-0001-cpu\"} -> HTTP 201",
@@ -116,9 +116,9 @@ import Testing
             #expect(result.stdout.contains(line), "missing: \(line)")
         }
         // The data stays for a look around with the ordinary commands.
-        let tickets = try folder.switchboard(["tickets", "list"], home: folder.root + "/demo")
+        let tickets = try await folder.switchboard(["tickets", "list"], home: folder.root + "/demo")
         #expect(tickets.status == 0 && tickets.stdout.contains("resolved"))
-        let verify = try folder.switchboard(["audit", "verify"], home: folder.root + "/demo")
+        let verify = try await folder.switchboard(["audit", "verify"], home: folder.root + "/demo")
         #expect(verify.status == 0)
     }
 }

@@ -77,10 +77,9 @@ import Testing
     }
 
     @Test func messagesQueuedWhileThePlatformIsDownAreDeliveredOnceAfterARestart() async throws {
-        // Find a free port, then leave it closed: the platform is down.
-        let probe = try await PlatformEmulator.start()
-        let port = probe.port
-        await probe.stop()
+        // The platform is down: its port refuses connections (and stays ours until it is back).
+        let down = try ClosedPort()
+        let port = down.port
         let sandbox = try DeliverySandbox()
         let configuration = targets(#"{"Name": "hook", "Enabled": true, "APIEndpoint": "http://127.0.0.1:\#(port)/hook", "MinimumSeverity": "Info"}"#)
         var queued: [OutboxMessage] = []
@@ -94,6 +93,7 @@ import Testing
             #expect(first.allSatisfy { $0.attempts == 1 && ($0.lastError ?? "").isEmpty == false })
         }
         // The host restarts: a new store handle and engine over the same file; the platform is back.
+        down.release()
         let emulator = try await PlatformEmulator.start(port: port)
         emulator.reply("/hook", .init(status: 200, body: "ok"))
         let (engine, store) = try sandbox.engine(configuration)

@@ -13,9 +13,9 @@ import Testing
         let port: Int
         let process: Process
 
-        init(folder: TemporaryFolder) throws {
+        init(folder: TemporaryFolder) async throws {
             let key = folder.root + "/key.pem", certificate = folder.root + "/cert.pem"
-            let made = try runProcess("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+            let made = try await runProcess("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
                                                       "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
             guard made.status == 0 else { throw ServerError.failed(made.stderr) }
             port = Int.random(in: 20_000...60_000)
@@ -52,7 +52,7 @@ import Testing
 
     @Test func anUntrustedCertificateIsRefused() async throws {
         let sandbox = try DeliverySandbox()
-        let server = try UntrustedServer(folder: sandbox)
+        let server = try await UntrustedServer(folder: sandbox)
         try await server.ready()
         let (engine, _) = try sandbox.engine(targets(#"{"Name": "hook", "Enabled": true, "APIEndpoint": "https://127.0.0.1:\#(server.port)/hook"}"#,
                                                      timeout: 5, attempts: 1))

@@ -20,14 +20,14 @@ import Testing
             .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }.sorted()
     }
 
-    @Test func bundledManifestsMatchTheirBuiltLibraries() throws {
+    @Test func bundledManifestsMatchTheirBuiltLibraries() async throws {
         let folder = Paths.repository + "/Manifests"
         let names = Self.manifestNames
         #expect(Set(["switchboard.reboot.json", "switchboard.webhook.json"]).isSubset(of: names))
         for name in names {
             let manifest = try Manifest(json: JSONValue.parse(#require(FileManager.default.contents(atPath: folder + "/" + name))), file: name)
             let library = Paths.products + "/" + manifest.library
-            #expect(try sha256(of: library) == manifest.sha256,
+            #expect(try await sha256(of: library) == manifest.sha256,
                     "Manifests/\(name) is stale: run `swift build && .build/debug/switchboard plugins refresh-digests` and commit the result")
         }
     }

@@ -10,11 +10,11 @@ import Testing
         return items
     }
 
-    @Test func droppedInCPluginIsListedAndCallableWithoutRebuildingTheHost() throws {
+    @Test func droppedInCPluginIsListedAndCallableWithoutRebuildingTheHost() async throws {
         let sandbox = try Sandbox()
         let drop = try sandbox.folder("drop")
-        let folder = try sandbox.examplePlugin(in: "drop/example")
-        let list = try sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop])
+        let folder = try await sandbox.examplePlugin(in: "drop/example")
+        let list = try await sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop])
         #expect(list.status == 0, "\(list.stderr)")
         let items = try listing(list)
         let entry = try #require(items.first { $0["id"] == .string("example.echo") })
@@ -24,7 +24,7 @@ import Testing
         #expect(entry["kind"] == .string("platform"))
         #expect(entry["library"] == .string(folder + "/libexample.so"))
         #expect(entry["manifest"] == .string(folder + "/manifest.json"))
-        #expect(entry["sha256"] == .string(try sha256(of: folder + "/libexample.so")))
+        #expect(entry["sha256"] == .string(try await sha256(of: folder + "/libexample.so")))
         #expect(entry["entryPoints"] == .array([
             .object(["role": .string("describe"), "signature": .string("pointer()"), "symbol": .string("example_describe")]),
             .object(["role": .string("init"), "signature": .string("int32(pointer)"), "symbol": .string("example_init")]),
@@ -34,18 +34,18 @@ import Testing
         #expect(items.compactMap { $0["id"] } .contains(.string("switchboard.webhook")))
 
         try sandbox.write(#"{"severity": "Warning", "message": "disk"}"#, to: "alert.json")
-        let call = try sandbox.switchboard(["plugins", "call", "example.echo", "render_alert", "--input", sandbox.root + "/alert.json",
+        let call = try await sandbox.switchboard(["plugins", "call", "example.echo", "render_alert", "--input", sandbox.root + "/alert.json",
                                             "--plugin-path", drop])
         #expect(call.status == 0, "\(call.stderr)")
         #expect(try JSONValue.parse(Data(call.stdout.utf8))
                 == .object(["plugin": .string("example.echo"), "received": .object(["severity": .string("Warning"), "message": .string("disk")])]))
     }
 
-    @Test func listJSONHasEveryKeyOfTheDocumentedSchema() throws {
+    @Test func listJSONHasEveryKeyOfTheDocumentedSchema() async throws {
         let sandbox = try Sandbox()
         let drop = try sandbox.folder("drop")
-        try sandbox.examplePlugin(in: "drop/broken") { $0["version"] = "1.0" }
-        let items = try listing(sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop]))
+        try await sandbox.examplePlugin(in: "drop/broken") { $0["version"] = "1.0" }
+        let items = try await listing(sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop]))
         let keys = ["abi", "action", "config", "description", "entryPoints", "error", "id", "kind", "library", "manifest", "name",
                     "parameters", "permission", "platform", "platforms", "sha256", "source", "status", "version"]
         for item in items {
@@ -71,22 +71,22 @@ import Testing
         #expect(broken["parameters"] == .array([]))
     }
 
-    @Test func environmentAndDataDirectoryFoldersAreSearched() throws {
+    @Test func environmentAndDataDirectoryFoldersAreSearched() async throws {
         let sandbox = try Sandbox()
-        try sandbox.examplePlugin(in: "env/one", id: "example.env")
-        try sandbox.examplePlugin(in: "home/plugins/two", id: "example.home")
-        let list = try sandbox.switchboard(["plugins", "list", "--json"], environment: ["SWITCHBOARD_PLUGIN_PATH": sandbox.root + "/missing:" + sandbox.root + "/env"])
+        try await sandbox.examplePlugin(in: "env/one", id: "example.env")
+        try await sandbox.examplePlugin(in: "home/plugins/two", id: "example.home")
+        let list = try await sandbox.switchboard(["plugins", "list", "--json"], environment: ["SWITCHBOARD_PLUGIN_PATH": sandbox.root + "/missing:" + sandbox.root + "/env"])
         let items = try listing(list)
         #expect(items.first { $0["id"] == .string("example.env") }?["source"] == .string("env"))
         #expect(items.first { $0["id"] == .string("example.home") }?["source"] == .string("data-dir"))
         #expect(list.stderr == "switchboard: warning: plugin folder \(sandbox.root)/missing (env) does not exist\n")
     }
 
-    @Test func tableShowsRejectedPluginsWithTheirReason() throws {
+    @Test func tableShowsRejectedPluginsWithTheirReason() async throws {
         let sandbox = try Sandbox()
         let drop = try sandbox.folder("drop")
-        let folder = try sandbox.examplePlugin(in: "drop/example", defines: ["EXAMPLE_INIT_STATUS=SB_ERR_INTERNAL"])
-        let list = try sandbox.switchboard(["plugins", "list", "--plugin-path", drop])
+        let folder = try await sandbox.examplePlugin(in: "drop/example", defines: ["EXAMPLE_INIT_STATUS=SB_ERR_INTERNAL"])
+        let list = try await sandbox.switchboard(["plugins", "list", "--plugin-path", drop])
         #expect(list.status == 0)
         let lines = list.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // Columns are as wide as their widest cell, plus two spaces.
@@ -101,15 +101,15 @@ import Testing
         #expect(lines.suffix(3) == ["Rejected:", "  \(folder)/manifest.json: example_init: init returned SB_ERR_INTERNAL (3)", ""])
     }
 
-    @Test func verifyReportsOneLinePerProblemAndExitsOne() throws {
+    @Test func verifyReportsOneLinePerProblemAndExitsOne() async throws {
         let sandbox = try Sandbox()
         let drop = try sandbox.folder("drop")
-        let good = try sandbox.examplePlugin(in: "drop/a", id: "example.a")
-        let noSymbol = try sandbox.examplePlugin(in: "drop/b", id: "example.b", defines: ["EXAMPLE_OMIT_RENDER"])
-        let badType = try sandbox.examplePlugin(in: "drop/c", id: "example.c") {
+        let good = try await sandbox.examplePlugin(in: "drop/a", id: "example.a")
+        let noSymbol = try await sandbox.examplePlugin(in: "drop/b", id: "example.b", defines: ["EXAMPLE_OMIT_RENDER"])
+        let badType = try await sandbox.examplePlugin(in: "drop/c", id: "example.c") {
             $0["entryPoints"] = [["role": "describe", "symbol": "example_describe", "signature": "pointer(int128)"]]
         }
-        let verify = try sandbox.switchboard(["plugins", "verify", drop])
+        let verify = try await sandbox.switchboard(["plugins", "verify", drop])
         #expect(verify.status == 1)
         #expect(verify.stdout == """
             \(noSymbol)/manifest.json: example_render_alert: declared symbol not found: \(noSymbol)/libexample.so: undefined symbol: example_render_alert
@@ -117,24 +117,24 @@ import Testing
             1 loaded, 2 rejected
 
             """)
-        let one = try sandbox.switchboard(["plugins", "verify", good])
+        let one = try await sandbox.switchboard(["plugins", "verify", good])
         #expect(one.status == 0)
         #expect(one.stdout == "1 loaded, 0 rejected\n")
-        let missing = try sandbox.switchboard(["plugins", "verify", sandbox.root + "/nowhere"])
+        let missing = try await sandbox.switchboard(["plugins", "verify", sandbox.root + "/nowhere"])
         #expect(missing.status == 1)
         #expect(missing.stderr == "switchboard: \(sandbox.root)/nowhere: no such folder\n")
     }
 
-    @Test func verifyWithoutAFolderChecksTheBundledPlugins() throws {
+    @Test func verifyWithoutAFolderChecksTheBundledPlugins() async throws {
         let sandbox = try Sandbox()
-        let verify = try sandbox.switchboard(["plugins", "verify"])
+        let verify = try await sandbox.switchboard(["plugins", "verify"])
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout == "\(BundledPluginTests.manifestNames.count) loaded, 0 rejected\n")
     }
 
-    @Test func inspectShowsOnePlugin() throws {
+    @Test func inspectShowsOnePlugin() async throws {
         let sandbox = try Sandbox()
-        let json = try sandbox.switchboard(["plugins", "inspect", "switchboard.webhook", "--json"])
+        let json = try await sandbox.switchboard(["plugins", "inspect", "switchboard.webhook", "--json"])
         #expect(json.status == 0)
         let entry = try JSONValue.parse(Data(json.stdout.utf8))
         #expect(entry["platform"] == .string("webhook"))
@@ -142,9 +142,9 @@ import Testing
         #expect(fields.map { $0["name"] } == [.string("APIEndpoint"), .string("Format"), .string("Secret")])
         #expect(fields.map { $0["secret"] } == [.bool(false), .bool(false), .bool(true)])
         #expect(fields[1]["default"] == .string("generic"))
-        let text = try sandbox.switchboard(["plugins", "inspect", "switchboard.reboot"])
+        let text = try await sandbox.switchboard(["plugins", "inspect", "switchboard.reboot"])
         #expect(text.stdout.contains("action      reboot\npermission  action:reboot\n"))
-        let script = try sandbox.switchboard(["plugins", "inspect", "switchboard.run-script"])
+        let script = try await sandbox.switchboard(["plugins", "inspect", "switchboard.run-script"])
         #expect(script.stdout.hasSuffix("""
             Parameters:
               script: string, required, at most 255 characters  The script to run: a path relative to the allowed script folder (no leading /, no .. components).
@@ -153,51 +153,51 @@ import Testing
 
             """))
         #expect(text.stdout.contains("  plan_action    switchboard_reboot_plan_action  int32(pointer,size,pointer)\n"))
-        let unknown = try sandbox.switchboard(["plugins", "inspect", "nope"])
+        let unknown = try await sandbox.switchboard(["plugins", "inspect", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr == "switchboard: no plugin with id 'nope'\n")
     }
 
-    @Test func callReadsStdinAndReportsErrors() throws {
+    @Test func callReadsStdinAndReportsErrors() async throws {
         let sandbox = try Sandbox()
-        let ok = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"],
+        let ok = try await sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"],
                                          stdin: #"{"device": {"id": "local", "platform": "local"}}"#)
         #expect(ok.status == 0)
         #expect(try JSONValue.parse(Data(ok.stdout.utf8))["summary"] == .string("reboot local device local now"))
 
-        let failed = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"],
+        let failed = try await sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"],
                                              stdin: #"{"device": {"id": "x", "platform": "syncro"}}"#)
         #expect(failed.status == 1)
         #expect(failed.stderr == "switchboard: switchboard.reboot: plan_action returned SB_ERR_UNSUPPORTED (2): device.platform: reboot is not supported on platform 'syncro'\n")
 
-        let notJSON = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"], stdin: "{oops")
+        let notJSON = try await sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", "-"], stdin: "{oops")
         #expect(notJSON.status == 1)
         #expect(notJSON.stderr.hasPrefix("switchboard: stdin: not valid JSON: "))
 
-        let noRole = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "init", "--input", "-"], stdin: "{}")
+        let noRole = try await sandbox.switchboard(["plugins", "call", "switchboard.reboot", "init", "--input", "-"], stdin: "{}")
         #expect(noRole.status == 1)
         #expect(noRole.stderr == "switchboard: 'init' is not a data role (data roles: render_alert, render_ticket, render_report, request_token, parse_response, render_action, parse_action, render_inbound, parse_inbound, plan_action, parse_result)\n")
 
-        let noPlugin = try sandbox.switchboard(["plugins", "call", "nope", "plan_action", "--input", "-"], stdin: "{}")
+        let noPlugin = try await sandbox.switchboard(["plugins", "call", "nope", "plan_action", "--input", "-"], stdin: "{}")
         #expect(noPlugin.status == 1)
         #expect(noPlugin.stderr == "switchboard: no plugin with id 'nope'\n")
 
-        let noFile = try sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", sandbox.root + "/none.json"])
+        let noFile = try await sandbox.switchboard(["plugins", "call", "switchboard.reboot", "plan_action", "--input", sandbox.root + "/none.json"])
         #expect(noFile.status == 1)
         #expect(noFile.stderr == "switchboard: \(sandbox.root)/none.json: cannot read the input file\n")
     }
 
-    @Test func refreshDigestsRewritesOnlyTheDigest() throws {
+    @Test func refreshDigestsRewritesOnlyTheDigest() async throws {
         let sandbox = try Sandbox()
-        let folder = try sandbox.examplePlugin(in: "plugin") { $0["sha256"] = String(repeating: "f", count: 64) }
+        let folder = try await sandbox.examplePlugin(in: "plugin") { $0["sha256"] = String(repeating: "f", count: 64) }
         let before = try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8)
-        let refresh = try sandbox.switchboard(["plugins", "refresh-digests", folder])
-        let digest = try sha256(of: folder + "/libexample.so")
+        let refresh = try await sandbox.switchboard(["plugins", "refresh-digests", folder])
+        let digest = try await sha256(of: folder + "/libexample.so")
         #expect(refresh.status == 0)
         #expect(refresh.stdout == "updated \(folder)/manifest.json: \(digest)\n")
         #expect(try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8)
                 == before.replacingOccurrences(of: String(repeating: "f", count: 64), with: digest))
-        #expect(try sandbox.switchboard(["plugins", "verify", folder]).status == 0)
-        #expect(try sandbox.switchboard(["plugins", "refresh-digests", folder]).stdout == "unchanged \(folder)/manifest.json\n")
+        #expect(try await sandbox.switchboard(["plugins", "verify", folder]).status == 0)
+        #expect(try await sandbox.switchboard(["plugins", "refresh-digests", folder]).stdout == "unchanged \(folder)/manifest.json\n")
     }
 }

@@ -55,7 +55,9 @@ import Testing
                 reason: .malformedSignature, status: 400, error: malformed),
         Refusal(testDescription: "timestamp 301 s in the past", headers: { now in ["X-Switchboard-Signature": signature(now - 301)] },
                 reason: .staleTimestamp, status: 401, error: stale),
-        Refusal(testDescription: "timestamp 301 s in the future", headers: { now in ["X-Switchboard-Signature": signature(now + 301)] },
+        // Farther than 301 s: the server reads its clock a moment after this one (the exact boundary
+        // is WebhookAuthenticatorTests' work, on a fixed clock).
+        Refusal(testDescription: "timestamp 360 s in the future", headers: { now in ["X-Switchboard-Signature": signature(now + 360)] },
                 reason: .staleTimestamp, status: 401, error: stale),
         Refusal(testDescription: "signed with another secret", headers: { now in ["X-Switchboard-Signature": signature(now, secret: "other")] },
                 reason: .invalidSignature, status: 401, error: "invalid signature"),
@@ -127,7 +129,7 @@ import Testing
         let answer = try await server.postSigned(Self.body, skew: -61)
         #expect(answer.status == 401)
         #expect(answer.body == #"{"error":"stale timestamp: outside the 60-second window"}"#)
-        #expect(try await server.postSigned(Self.body, skew: -59).status == 202)
+        #expect(try await server.postSigned(Self.body, skew: -30).status == 202)
     }
 
     @Test func aBodyOverTheLimitIsRefusedWhetherItsLengthIsDeclaredOrNot() async throws {

@@ -38,7 +38,7 @@ import Testing
         #expect(try sandbox.store.verifyAuditChain().description == "audit entry 1: content does not match its hash")
     }
 
-    @Test func entriesWrittenBeforeFormatTwoKeepVerifying() throws {
+    @Test func entriesWrittenBeforeFormatTwoKeepVerifying() async throws {
         let folder = try TemporaryFolder()
         let path = folder.root + "/switchboard.sqlite"
         // The file as the previous release left it: migrations up to 2-audit, format 1 hashes.
@@ -57,7 +57,7 @@ import Testing
             let time = "2026-11-2\(index)T08:00:00.000Z"
             let details = entry.details.isEmpty ? "{}" : #"{"httpStatus":"200"}"#
             let hash = try ExpectedHash.format1(sequence: sequence, time: time, entry, details: details, previous: previous)
-            try legacy.write { db in
+            try await legacy.write { [previous] db in
                 try db.execute(sql: """
                     INSERT INTO audit_log (sequence, time, event, tenant, actor, subject, plugin, plugin_sha256, parameters_digest,
                         outcome, duration_ms, error, correlation_id, details, previous_hash, hash)
@@ -146,21 +146,21 @@ import Testing
     ]
 
     @Test(arguments: tamperings)
-    func tamperingIsFoundAndTheEntryNamed(_ tampering: Tampering) throws {
+    func tamperingIsFoundAndTheEntryNamed(_ tampering: Tampering) async throws {
         let sandbox = try AuditSandbox()
         try sandbox.seed()
         #expect(try sandbox.store.verifyAuditChain().isIntact)
         try sandbox.tamper(tampering.sql)
 
         #expect(try sandbox.store.verifyAuditChain().description == tampering.expected)
-        let verify = try sandbox.switchboard(["audit", "verify"])
+        let verify = try await sandbox.switchboard(["audit", "verify"])
         #expect(verify.status == 1)
         #expect(verify.stdout == tampering.expected + "\n")
         #expect(verify.stderr == "")
     }
 
     /// The attacker computes the forged entry's hash correctly; the entry after it still links past it.
-    @Test func forgedEntryWithAValidHashIsNamed() throws {
+    @Test func forgedEntryWithAValidHashIsNamed() async throws {
         let sandbox = try AuditSandbox()
         try sandbox.seed()
         let second = try #require(try sandbox.store.auditEntries(AuditFilter(), limit: 2).last)
@@ -176,20 +176,20 @@ import Testing
 
         let expected = "audit entry 3: not part of the chain (the entry after it links to the entry before it)"
         #expect(try sandbox.store.verifyAuditChain().description == expected)
-        let verify = try sandbox.switchboard(["audit", "verify"])
+        let verify = try await sandbox.switchboard(["audit", "verify"])
         #expect(verify.status == 1)
         #expect(verify.stdout == expected + "\n")
     }
 
-    @Test func intactTrailReportsItsLengthAndHeadSoTailDeletionShows() throws {
+    @Test func intactTrailReportsItsLengthAndHeadSoTailDeletionShows() async throws {
         let sandbox = try AuditSandbox()
         try sandbox.seed()
         let entries = try sandbox.store.auditEntries(AuditFilter(), limit: nil)
         #expect(try sandbox.store.verifyAuditChain() == .intact(entries: 7, head: entries[6].hash))
-        let verify = try sandbox.switchboard(["audit", "verify"])
+        let verify = try await sandbox.switchboard(["audit", "verify"])
         #expect(verify.status == 0)
         #expect(verify.stdout == "audit trail intact: 7 entries, head \(entries[6].hash)\n")
-        let json = try sandbox.switchboard(["audit", "verify", "--json"])
+        let json = try await sandbox.switchboard(["audit", "verify", "--json"])
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["intact"] as? Bool == true)
@@ -198,12 +198,12 @@ import Testing
 
         // Deleting the newest entries leaves an intact chain: only the count and head tell.
         try sandbox.tamper("DELETE FROM audit_log WHERE sequence >= 6")
-        let shorter = try sandbox.switchboard(["audit", "verify"])
+        let shorter = try await sandbox.switchboard(["audit", "verify"])
         #expect(shorter.status == 0)
         #expect(shorter.stdout == "audit trail intact: 5 entries, head \(entries[4].hash)\n")
 
         try sandbox.tamper("UPDATE audit_log SET actor = 'mallory' WHERE sequence = 2")
-        let broken = try sandbox.switchboard(["audit", "verify", "--json"])
+        let broken = try await sandbox.switchboard(["audit", "verify", "--json"])
         #expect(broken.status == 1)
         let problem = try #require(try JSONSerialization.jsonObject(with: Data(broken.stdout.utf8)) as? [String: Any])
         #expect(problem["intact"] as? Bool == false)
@@ -212,10 +212,10 @@ import Testing
         #expect(problem["message"] as? String == "audit entry 2: content does not match its hash")
     }
 
-    @Test func emptyTrailIsIntact() throws {
+    @Test func emptyTrailIsIntact() async throws {
         let sandbox = try AuditSandbox()
         #expect(try sandbox.store.verifyAuditChain() == .intact(entries: 0, head: String(repeating: "0", count: 64)))
-        let verify = try sandbox.switchboard(["audit", "verify"])
+        let verify = try await sandbox.switchboard(["audit", "verify"])
         #expect(verify.stdout == "audit trail intact: 0 entries, head \(String(repeating: "0", count: 64))\n")
     }
 
@@ -234,7 +234,7 @@ import Testing
 
 extension AuditChainTests {
     /// A table rebuilt without its constraints can hold what the store never writes: reported, not a crash.
-    @Test func valueTheStoreNeverWritesIsReported() throws {
+    @Test func valueTheStoreNeverWritesIsReported() async throws {
         let sandbox = try AuditSandbox()
         try sandbox.seed()
         try sandbox.tamper("""
@@ -243,10 +243,10 @@ extension AuditChainTests {
             ALTER TABLE loose RENAME TO audit_log;
             UPDATE audit_log SET event = NULL WHERE sequence = 2;
             """)
-        let verify = try sandbox.switchboard(["audit", "verify"])
+        let verify = try await sandbox.switchboard(["audit", "verify"])
         #expect(verify.status == 1)
         #expect(verify.stdout == "audit entry 2: unreadable: column event holds NULL\n")
-        let list = try sandbox.switchboard(["audit", "list"])
+        let list = try await sandbox.switchboard(["audit", "list"])
         #expect(list.status == 1)
         #expect(list.stderr == "switchboard: \(sandbox.path): audit entry 2: column event holds NULL\n")
     }

@@ -5,10 +5,10 @@ import Testing
 
 /// `switchboard audit list` and `audit export` through the real binary.
 @Suite struct AuditCommandTests {
-    @Test func listFiltersAndPrintsATable() throws {
+    @Test func listFiltersAndPrintsATable() async throws {
         let sandbox = try AuditSandbox()
         try sandbox.seed()
-        let list = try sandbox.switchboard(["audit", "list", "--event", "datto.action.*", "--tenant", "globex", "--tenant", "acme",
+        let list = try await sandbox.switchboard(["audit", "list", "--event", "datto.action.*", "--tenant", "globex", "--tenant", "acme",
                                             "--since", "2026-11-21", "--until", "2026-11-22T10:00:00.001Z"])
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout == """
@@ -18,30 +18,30 @@ import Testing
 
             """)
 
-        func sequences(_ arguments: [String]) throws -> [Int] {
-            let result = try sandbox.switchboard(["audit", "list", "--json"] + arguments)
+        func sequences(_ arguments: [String]) async throws -> [Int] {
+            let result = try await sandbox.switchboard(["audit", "list", "--json"] + arguments)
             #expect(result.status == 0, "\(result.stderr)")
             let array = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
             return array.compactMap { $0["sequence"] as? Int }
         }
-        #expect(try sequences([]) == [1, 2, 3, 4, 5, 6, 7])
-        #expect(try sequences(["--status", "executed", "--site", "hq"]) == [2, 6, 7])
-        #expect(try sequences(["--actor", "alice", "--event", "datto.actionable", "--event", "datto.action.requested"]) == [1, 6])
-        #expect(try sequences(["--since", "2026-11-24T10:00:00+01:00"]) == [5, 6, 7])
-        #expect(try sequences(["--tenant", "initech"]) == [])
-        #expect(try sequences(["--limit", "2"]) == [1, 2])
+        #expect(try await sequences([]) == [1, 2, 3, 4, 5, 6, 7])
+        #expect(try await sequences(["--status", "executed", "--site", "hq"]) == [2, 6, 7])
+        #expect(try await sequences(["--actor", "alice", "--event", "datto.actionable", "--event", "datto.action.requested"]) == [1, 6])
+        #expect(try await sequences(["--since", "2026-11-24T10:00:00+01:00"]) == [5, 6, 7])
+        #expect(try await sequences(["--tenant", "initech"]) == [])
+        #expect(try await sequences(["--limit", "2"]) == [1, 2])
 
-        let empty = try sandbox.switchboard(["audit", "list", "--tenant", "initech"])
+        let empty = try await sandbox.switchboard(["audit", "list", "--tenant", "initech"])
         #expect(empty.stdout == "SEQ  TIME  EVENT  TENANT  ACTOR  SUBJECT  OUTCOME  ERROR\n(no audit entries)\n")
     }
 
-    @Test func relativePeriodsCountBackFromNow() throws {
+    @Test func relativePeriodsCountBackFromNow() async throws {
         let sandbox = try AuditSandbox()
         try sandbox.store.append([AuditEntry(event: "datto.sync.completed")], at: Date().addingTimeInterval(-3 * 86400))
         try sandbox.store.append([AuditEntry(event: "datto.sync.completed")], at: Date().addingTimeInterval(-2 * 3600))
         try sandbox.store.append([AuditEntry(event: "datto.sync.completed")], at: Date().addingTimeInterval(-10 * 60))
         for (since, expected) in [("30m", [3]), ("3h", [2, 3]), ("1d", [2, 3]), ("4d", [1, 2, 3])] {
-            let result = try sandbox.switchboard(["audit", "list", "--json", "--since", since])
+            let result = try await sandbox.switchboard(["audit", "list", "--json", "--since", since])
             let array = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
             #expect(array.compactMap { $0["sequence"] as? Int } == expected, "\(since)")
         }
@@ -56,9 +56,9 @@ import Testing
         (["audit", "list", "--limit=-1"], "--limit: expected 0 or more, got -1"),
         (["audit", "export", "--format", "xml"], "--format: expected csv or jsonl, got 'xml'"),
     ])
-    func badInputIsAUsageError(arguments: [String], message: String) throws {
+    func badInputIsAUsageError(arguments: [String], message: String) async throws {
         let sandbox = try AuditSandbox()
-        let result = try sandbox.switchboard(arguments)
+        let result = try await sandbox.switchboard(arguments)
         #expect(result.status == 64)
         #expect(result.stdout == "")
         #expect(result.stderr.hasPrefix("Error: \(message)\n"), "\(result.stderr)")
@@ -91,18 +91,18 @@ import Testing
         ]
     }
 
-    @Test func listKeepsEachEntryOnOneLine() throws {
+    @Test func listKeepsEachEntryOnOneLine() async throws {
         let sandbox = try awkwardTrail()
-        let list = try sandbox.switchboard(["audit", "list", "--event", "datto.action.failed"])
+        let list = try await sandbox.switchboard(["audit", "list", "--event", "datto.action.failed"])
         let lines = list.stdout.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines.last?.hasSuffix("failed   exit 2: \"disk, full\" second line  third line  ") == true, "\(list.stdout)")
     }
 
-    @Test func csvExportRoundTrips() throws {
+    @Test func csvExportRoundTrips() async throws {
         let sandbox = try awkwardTrail()
         let entries = try sandbox.store.auditEntries(AuditFilter(), limit: nil)
-        let export = try sandbox.switchboard(["audit", "export", "--format", "csv"])
+        let export = try await sandbox.switchboard(["audit", "export", "--format", "csv"])
         #expect(export.status == 0, "\(export.stderr)")
         #expect(export.stdout.contains("\"exit 2: \"\"disk, full\"\"\nsecond line\r\nthird\tline \u{1}\""))
         let records = parseCSV(export.stdout)
@@ -126,10 +126,10 @@ import Testing
         }
     }
 
-    @Test func jsonLinesExportRoundTripsToStdoutAndToAFile() throws {
+    @Test func jsonLinesExportRoundTripsToStdoutAndToAFile() async throws {
         let sandbox = try awkwardTrail()
         let entries = try sandbox.store.auditEntries(AuditFilter(), limit: nil)
-        let export = try sandbox.switchboard(["audit", "export", "--format", "jsonl"])
+        let export = try await sandbox.switchboard(["audit", "export", "--format", "jsonl"])
         #expect(export.status == 0, "\(export.stderr)")
         let lines = export.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == entries.count + 1)
@@ -151,7 +151,7 @@ import Testing
 
         let file = sandbox.folder.root + "/exports/audit.jsonl"
         try FileManager.default.createDirectory(atPath: sandbox.folder.root + "/exports", withIntermediateDirectories: true)
-        let toFile = try sandbox.switchboard(["audit", "export", "--format", "jsonl", "--event", "datto.action.*", "--output", file])
+        let toFile = try await sandbox.switchboard(["audit", "export", "--format", "jsonl", "--event", "datto.action.*", "--output", file])
         #expect(toFile.status == 0, "\(toFile.stderr)")
         #expect(toFile.stdout == "")
         let written = try String(contentsOfFile: file, encoding: .utf8)
@@ -159,7 +159,7 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.folder.root + "/exports") == ["audit.jsonl"])
         #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o600)
 
-        let nowhere = try sandbox.switchboard(["audit", "export", "--format", "csv", "--output", sandbox.folder.root + "/missing/audit.csv"])
+        let nowhere = try await sandbox.switchboard(["audit", "export", "--format", "csv", "--output", sandbox.folder.root + "/missing/audit.csv"])
         #expect(nowhere.status == 1)
         #expect(nowhere.stderr == "switchboard: \(sandbox.folder.root)/missing/audit.csv: cannot write: No such file or directory\n")
     }

@@ -32,11 +32,11 @@ public final class TemporaryFolder: Sendable {
     /// Runs the real `switchboard` binary with `home` (default `<root>/home`) as its data
     /// directory and no inherited `SWITCHBOARD_*` setting.
     public func switchboard(_ arguments: [String], home: String? = nil, environment extra: [String: String] = [:],
-                            stdin: String? = nil) throws -> ProcessResult {
+                            stdin: String? = nil) async throws -> ProcessResult {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }
         environment["SWITCHBOARD_HOME"] = home ?? root + "/home"
         environment.merge(extra) { $1 }
-        return try runProcess(Paths.switchboard, arguments, environment: environment, stdin: stdin)
+        return try await runProcess(Paths.switchboard, arguments, environment: environment, stdin: stdin)
     }
 }
 
@@ -48,8 +48,20 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs a program to completion, capturing its output.
+///
+/// The wait happens on a thread of its own: the concurrency pool has only as many threads as the
+/// machine has cores, and a test blocked there would stall every other test's HTTP exchanges.
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                       stdin: String? = nil) throws -> ProcessResult {
+                       stdin: String? = nil) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runProcessBlocking(executable, arguments, environment: environment, stdin: stdin) })
+        }.start()
+    }
+}
+
+private func runProcessBlocking(_ executable: String, _ arguments: [String], environment: [String: String]?,
+                                stdin: String?) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -70,6 +82,6 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
 }
 
 /// The SHA-256 of a file, as `sha256sum` prints it.
-public func sha256(of path: String) throws -> String {
-    String(try runProcess("/usr/bin/env", ["sha256sum", path]).stdout.prefix(64))
+public func sha256(of path: String) async throws -> String {
+    String(try await runProcess("/usr/bin/env", ["sha256sum", path]).stdout.prefix(64))
 }

@@ -92,7 +92,9 @@ public final class DeliveryEngine: Sendable {
         }
         while true {
             let lease = configuration.policy.timeoutSeconds * 3 + 30
-            let batch = try store.claimDue(now: Date(), lease: lease, limit: 32, among: range)
+            // Due by now and by the deadline: a retry that falls due after the deadline waits for a
+            // later call, even when this round was slow enough for it to be due already.
+            let batch = try store.claimDue(now: min(Date(), deadline), lease: lease, limit: 32, among: range)
             if batch.isEmpty {
                 guard let next = try store.nextDue(among: range), next <= deadline else { break }
                 try? await Task.sleep(for: .milliseconds(max(5, Int(next.timeIntervalSinceNow * 1000))))

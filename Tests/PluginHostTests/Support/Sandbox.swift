@@ -17,9 +17,9 @@ extension TemporaryFolder {
     }
 
     /// Compiles a C fixture into a shared object with `cc -shared -fPIC`, as an author would.
-    func compileC(_ source: String, to output: String, defines: [String] = []) throws {
+    func compileC(_ source: String, to output: String, defines: [String] = []) async throws {
         let include = try installHeader()
-        let result = try runProcess("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-I", include]
+        let result = try await runProcess("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-I", include]
                              + defines.map { "-D" + $0 } + ["-o", output, source])
         guard result.status == 0 else { throw SandboxError.compileFailed(result.stderr) }
         chmod(output, 0o755)
@@ -30,13 +30,13 @@ extension TemporaryFolder {
     /// filled in first.
     @discardableResult
     func examplePlugin(in relative: String, id: String = "example.echo", defines: [String] = [],
-                       edit: (inout [String: Any]) -> Void = { _ in }) throws -> String {
+                       edit: (inout [String: Any]) -> Void = { _ in }) async throws -> String {
         let folder = try self.folder(relative)
-        try compileC(Paths.fixtures + "/ExamplePlugin/example.c", to: folder + "/libexample.so",
+        try await compileC(Paths.fixtures + "/ExamplePlugin/example.c", to: folder + "/libexample.so",
                      defines: defines + (id == "example.echo" ? [] : ["EXAMPLE_ID=\"\(id)\""]))
         var manifest = Self.exampleManifest
         manifest["id"] = id
-        manifest["sha256"] = try sha256(of: folder + "/libexample.so")
+        manifest["sha256"] = try await sha256(of: folder + "/libexample.so")
         edit(&manifest)
         let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: folder + "/manifest.json"))

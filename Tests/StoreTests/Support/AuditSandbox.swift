@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import SwitchboardStore
@@ -23,8 +24,8 @@ struct AuditSandbox {
         }
     }
 
-    func switchboard(_ arguments: [String]) throws -> ProcessResult {
-        try folder.switchboard(arguments)
+    func switchboard(_ arguments: [String]) async throws -> ProcessResult {
+        try await folder.switchboard(arguments)
     }
 
     /// A trail to filter: two tenants, entries without a tenant, several sites, actors and outcomes,
@@ -61,7 +62,7 @@ enum ExpectedHash {
             entry.parametersDigest, entry.outcome, entry.durationMilliseconds.map { String($0) }, entry.error, entry.correlationID,
             details, previous,
         ]
-        return try sha256(fields.map { $0 ?? "\u{0}" }.joined(separator: "\u{1F}"))
+        return sha256(fields.map { $0 ?? "\u{0}" }.joined(separator: "\u{1F}"))
     }
 
     /// Format 2: `2`, then the fields (ticket, device, action and site after subject), each as its
@@ -72,11 +73,11 @@ enum ExpectedHash {
             entry.site, entry.plugin, entry.pluginSHA256, entry.parametersDigest, entry.outcome,
             entry.durationMilliseconds.map { String($0) }, entry.error, entry.correlationID, details, previous,
         ]
-        return try sha256(fields.map { $0.map { "\($0.utf8.count):\($0)" } ?? "-" }.joined())
+        return sha256(fields.map { $0.map { "\($0.utf8.count):\($0)" } ?? "-" }.joined())
     }
 
-    private static func sha256(_ text: String) throws -> String {
-        String(try runProcess("/usr/bin/env", ["sha256sum"], stdin: text).stdout.prefix(64))
+    private static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 
