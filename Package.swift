@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "PluginHost",
             dependencies: [
-                "CFFI", "SwitchboardABI",
+                "CFFI", "SwitchboardABI", "CLocalProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

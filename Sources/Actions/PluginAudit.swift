@@ -8,6 +8,24 @@ import SwitchboardStore
 public enum PluginAudit {
     public static let loaded = "plugin.loaded"
     public static let rejected = "plugin.rejected"
+    public static let crashed = "plugin.crashed"
+    public static let timeout = "plugin.timeout"
+    public static let unavailable = "plugin.unavailable"
+    public static let quarantined = "plugin.quarantined"
+
+    /// The audit entry for a process-isolated plugin's fault.
+    public static func entry(for fault: PluginFault, actor: String) -> AuditEntry {
+        let (event, outcome): (String, String) = switch fault.kind {
+        case .crashed(let cause): (crashed, cause)
+        case .timedOut(let milliseconds): (timeout, "\(milliseconds) ms")
+        case .unavailable: (unavailable, "unavailable")
+        case .quarantined: (quarantined, "quarantined")
+        }
+        var details: [String: String] = [:]
+        if let role = fault.role { details["role"] = role.rawValue }
+        return AuditEntry(event: event, actor: actor, subject: "plugin:\(fault.pluginID)", plugin: "\(fault.pluginID)@\(fault.version)",
+                          pluginSHA256: fault.sha256, outcome: outcome, error: fault.message, details: details)
+    }
 
     /// The entries that `catalog` adds to what `store` already records; appends and returns them.
     @discardableResult

@@ -15,7 +15,7 @@ struct Switchboard: AsyncParsableCommand {
             """,
         subcommands: [PluginsCommand.self, AlertCommand.self, ReportCommand.self, TargetsCommand.self, ConfigCommand.self, OutboxCommand.self, AuditCommand.self,
                       ServeCommand.self, TenantsCommand.self, PrincipalsCommand.self, AccessCommand.self, DevicesCommand.self, TicketsCommand.self,
-                      ActionsCommand.self, DattoCommand.self, DemoCommand.self]
+                      ActionsCommand.self, DattoCommand.self, DemoCommand.self, PluginWorkerCommand.self]
     )
 
     /// Sends log lines, including the ones plugins write, to stderr at SWITCHBOARD_LOG_LEVEL.

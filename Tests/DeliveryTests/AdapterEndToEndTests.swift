@@ -147,7 +147,7 @@ import Testing
         }
         emulator.reply(platform.path, .init(status: 401, body: #"{"message":"credentials rejected"}"#))
         let settings = platform.target.replacingOccurrences(of: "URL", with: emulator.url)
-        let (engine, _) = try sandbox.engine(targets(#"{"Name": "t", "Enabled": true, \#(settings)}"#, timeout: 1))
+        let (engine, _) = try sandbox.engine(targets(#"{"Name": "t", "Enabled": true, \#(settings)}"#))
         let queued = try engine.enqueue(alert: AlertEvent(severity: .error, module: "Disk", message: "C: full"))
         let message = try #require(try await engine.deliver(among: queued.map(\.id), patience: .seconds(5)).first)
         #expect(message.status == .dead)

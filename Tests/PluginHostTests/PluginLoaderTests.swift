@@ -20,8 +20,10 @@ import Testing
         let sandbox = try Sandbox()
         let folder = try await sandbox.examplePlugin(in: "example")
         let logged = Mutex<[PluginLogRecord]>([])
-        let catalog = PluginCatalog.load([sandbox.candidate(folder)]) { record in logged.withLock { $0.append(record) } }
+        // In process, so its log lines reach this sink (a worker's go to its stderr).
+        let catalog = PluginCatalog.load([sandbox.candidate(folder)], isolation: .inProcessOnly) { record in logged.withLock { $0.append(record) } }
         let plugin = try catalog.plugin(id: "example.echo")
+        #expect(plugin.isolation == .inProcess)
         #expect(plugin.libraryPath == folder + "/libexample.so")
         #expect(logged.withLock { $0 } == [PluginLogRecord(pluginID: "example.echo", level: .info, message: "example plugin ready")])
         let output = try plugin.call(.renderAlert, input: Data(#"{"a":[1,2]}"#.utf8))

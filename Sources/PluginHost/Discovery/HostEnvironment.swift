@@ -9,6 +9,8 @@ public struct HostEnvironment: Sendable {
     public let pluginPath: [String]
     /// The bundled `Manifests/` folder and the build output holding the bundled libraries.
     public let bundledPlugins: BundledPlugins?
+    /// The folder of the running executable.
+    public let executableFolder: String
 
     public init(variables: [String: String], executablePath: String) {
         if let home = variables["SWITCHBOARD_HOME"], !home.isEmpty {
@@ -21,6 +23,7 @@ public struct HostEnvironment: Sendable {
         }
         pluginPath = (variables["SWITCHBOARD_PLUGIN_PATH"] ?? "").split(separator: ":").map(String.init)
         let libraries = (executablePath as NSString).deletingLastPathComponent
+        executableFolder = libraries
         if let manifests = variables["SWITCHBOARD_BUNDLED_MANIFESTS"], !manifests.isEmpty {
             bundledPlugins = BundledPlugins(manifests: manifests, libraries: libraries)
         } else {

@@ -30,13 +30,20 @@ extension PluginEntry {
                          "default": field.defaultValue ?? .null, "secret": .bool(field.secret),
                          "description": text(field.summary)])
             }),
+            "isolation": text(loaded?.isolation.rawValue),
+            "quarantine": loaded?.quarantine.map { .object(["since": .string($0.since), "reason": .string($0.reason)]) } ?? .null,
             "source": .string(candidate.origin.rawValue),
             "manifest": .string(candidate.manifestPath),
         ])
     }
 
-    /// `loaded` or `rejected`.
-    public var status: String { error == nil ? "loaded" : "rejected" }
+    /// `loaded`, `quarantined` (loaded, but calls are refused) or `rejected`.
+    public var status: String {
+        switch result {
+        case .success(let plugin): plugin.quarantine == nil ? "loaded" : "quarantined"
+        case .failure: "rejected"
+        }
+    }
 }
 
 extension ActionParameter {

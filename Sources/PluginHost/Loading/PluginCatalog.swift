@@ -8,11 +8,16 @@ public struct PluginCatalog: Sendable {
     public let entries: [PluginEntry]
 
     /// Loads each candidate independently: one bad plugin is rejected with its reason and the
-    /// others still load. When two manifests claim one id, the later one is rejected.
-    public static func load(_ candidates: [PluginCandidate], logSink: @escaping PluginLogSink = { _ in }) -> PluginCatalog {
+    /// others still load. When two manifests claim one id, the later one is rejected. A plugin
+    /// placed in a worker process (see `IsolationSettings`) is checked here without running any
+    /// of its code, then loaded by its worker; the workers start together, and a plugin its worker
+    /// rejects is rejected with the same reason.
+    public static func load(_ candidates: [PluginCandidate], isolation: IsolationSettings = IsolationSettings(environment: .current),
+                            logSink: @escaping PluginLogSink = { _ in }) -> PluginCatalog {
         let loader = PluginLoader(logSink: logSink)
         var claimed: [String: String] = [:]
         var entries: [PluginEntry] = []
+        var starting: [(index: Int, worker: PluginWorker, process: Result<WorkerProcess, WorkerProcess.StartFailure>)] = []
         for candidate in candidates {
             let manifest: Manifest
             do {
@@ -28,10 +33,39 @@ public struct PluginCatalog: Sendable {
             }
             claimed[manifest.id] = candidate.manifestPath
             do {
-                let plugin = try loader.load(manifest, from: candidate)
+                let plugin: LoadedPlugin
+                switch isolation.isolation(of: manifest, origin: candidate.origin) {
+                case .inProcess:
+                    plugin = try loader.load(manifest, from: candidate)
+                case .process:
+                    let file = try loader.verify(manifest, from: candidate)
+                    let worker = PluginWorker(manifest: manifest, candidate: candidate, sha256: file.sha256, settings: isolation)
+                    plugin = LoadedPlugin(manifest: manifest, file: file, backend: .worker(worker))
+                    // A quarantined plugin gets no worker: its calls are refused anyway.
+                    if worker.quarantine == nil {
+                        starting.append((entries.count, worker, Result { () throws(WorkerProcess.StartFailure) in try worker.spawn() }))
+                    }
+                }
                 entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .success(plugin)))
             } catch {
                 entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error)))
+            }
+        }
+        for (index, worker, spawned) in starting {
+            let entry = entries[index]
+            do throws(WorkerProcess.StartFailure) {
+                let process = try spawned.get()
+                try process.ready(within: isolation.startTimeout)
+                worker.adopt(process)
+            } catch {
+                let problem: PluginLoadError
+                switch error {
+                case .rejected(let subject, let reason):
+                    problem = PluginLoadError(file: entry.candidate.manifestPath, subject: subject, problem: .rejectedInWorker(reason))
+                case .unavailable(let reason):
+                    problem = PluginLoadError(file: entry.candidate.manifestPath, subject: "worker", problem: .workerUnavailable(reason))
+                }
+                entries[index] = PluginEntry(candidate: entry.candidate, manifest: entry.manifest, result: .failure(problem))
             }
         }
         return PluginCatalog(entries: entries)

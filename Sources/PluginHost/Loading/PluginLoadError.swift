@@ -40,6 +40,10 @@ public struct PluginLoadError: Error, Equatable, Sendable, CustomStringConvertib
         case selfDescriptionMismatch(field: String, manifest: String, library: String)
         case initFailed(status: Int32)
         case duplicateID(firstManifest: String)
+        /// The worker process of a process-isolated plugin rejected it; the loader's own words.
+        case rejectedInWorker(String)
+        /// The worker process of a process-isolated plugin could not be started.
+        case workerUnavailable(String)
 
         public var description: String {
             switch self {
@@ -68,6 +72,8 @@ public struct PluginLoadError: Error, Equatable, Sendable, CustomStringConvertib
                 "self-description \(field) '\(library)' does not match the manifest's '\(manifest)'"
             case .initFailed(let status): "init returned \(PluginStatus.name(status))"
             case .duplicateID(let first): "duplicate plugin id, already provided by \(first)"
+            case .rejectedInWorker(let problem): problem
+            case .workerUnavailable(let reason): reason
             }
         }
     }

@@ -24,14 +24,28 @@ struct PluginLoader {
         return manifest
     }
 
-    /// Verifies, opens and initializes the library a valid manifest describes.
+    /// Verifies, opens and initializes the library a valid manifest describes, in this process.
     func load(_ manifest: Manifest, from candidate: PluginCandidate) throws(PluginLoadError) -> LoadedPlugin {
+        let libraryFile = try verify(manifest, from: candidate)
+        let (library, interfaces) = try open(manifest, libraryFile: libraryFile, file: candidate.manifestPath)
+        return LoadedPlugin(manifest: manifest, file: libraryFile, backend: .inProcess(library: library, interfaces: interfaces))
+    }
+
+    /// The checks that run no plugin code: where the library is, what kind of file it is, and
+    /// that its bytes are the ones the manifest pins.
+    func verify(_ manifest: Manifest, from candidate: PluginCandidate) throws(PluginLoadError) -> LibraryFile {
         let file = candidate.manifestPath
         let libraryFile = try LibraryFile.verify(library: manifest.library, folder: candidate.libraryFolder, manifestFile: file)
         guard libraryFile.sha256 == manifest.sha256 else {
             throw PluginLoadError(file: file, subject: "sha256",
                                   problem: .sha256Mismatch(declared: manifest.sha256, actual: libraryFile.sha256))
         }
+        return libraryFile
+    }
+
+    /// dlopen, every symbol, a call interface per entry point, the self-description and init.
+    private func open(_ manifest: Manifest, libraryFile: LibraryFile,
+                      file: String) throws(PluginLoadError) -> (DynamicLibrary, [EntryPointRole: CallInterface]) {
         let library: DynamicLibrary
         do {
             library = try DynamicLibrary(path: libraryFile.path)
@@ -60,7 +74,7 @@ struct PluginLoader {
                 throw PluginLoadError(file: file, subject: initialize.symbol, problem: .initFailed(status: status))
             }
         }
-        return LoadedPlugin(manifest: manifest, file: libraryFile, library: library, interfaces: interfaces)
+        return (library, interfaces)
     }
 
     /// Compares the plugin's `sb_plugin_info` with its manifest, reading only the fields the

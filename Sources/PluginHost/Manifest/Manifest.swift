@@ -30,6 +30,9 @@ public struct Manifest: Sendable, Equatable {
     public let parameters: [ActionParameter]
     /// The configuration fields the plugin reads, declared as data.
     public let config: [ConfigField]
+    /// Where the plugin asks to run; nil leaves it to the host (bundled plugins in process,
+    /// drop-ins in a worker process). A policy override wins over both.
+    public let isolation: Isolation?
 
     /// The entry point declared for `role`, if any.
     public func entryPoint(for role: EntryPointRole) -> EntryPoint? {
@@ -42,6 +45,21 @@ public struct EntryPoint: Sendable, Equatable {
     public let role: EntryPointRole
     public let symbol: String
     public let signature: CSignature
+    /// How long a call may take in a worker process before the worker is killed (`timeoutMs`).
+    public let timeoutMilliseconds: Int
+
+    /// The call timeout when the manifest declares none.
+    public static let defaultTimeoutMilliseconds = 5_000
+    /// The largest call timeout a manifest may declare (10 minutes).
+    public static let maximumTimeoutMilliseconds = 600_000
+}
+
+/// Where a plugin's code runs.
+public enum Isolation: String, Sendable, CaseIterable, Equatable {
+    /// Loaded into the host process: the fastest calls; a crash takes the host down.
+    case inProcess = "in-process"
+    /// Loaded by a supervised worker process: a crash or hang costs one call.
+    case process
 }
 
 /// A configuration field a plugin declares, so the host can validate and print configuration
@@ -65,7 +83,7 @@ extension Manifest {
         let root = try reader.object(json, at: "")
         try reader.rejectUnknownFields(root, allowed: [
             "$schema", "id", "name", "version", "kind", "abi", "library", "sha256", "description",
-            "platform", "entryPoints", "permission", "platforms", "config", "action", "parameters",
+            "platform", "entryPoints", "permission", "platforms", "config", "action", "parameters", "isolation",
         ], at: "")
 
         id = try reader.string(root, "id", matching: { Grammar.isLowercaseName($0, separators: [0x2e, 0x2d, 0x5f]) }, maxLength: 64,
@@ -85,6 +103,14 @@ extension Manifest {
         summary = try reader.optionalString(root, "description")
         entryPoints = try Self.entryPoints(root, kind: kind, reader: reader)
         config = try Self.configFields(root, reader: reader)
+        if let name = try reader.optionalString(root, "isolation") {
+            guard let isolation = Isolation(rawValue: name) else {
+                throw reader.error("isolation", .invalidValue("unknown isolation '\(name)' (expected in-process or process)"))
+            }
+            self.isolation = isolation
+        } else {
+            isolation = nil
+        }
 
         switch kind {
         case .platform:
@@ -119,7 +145,7 @@ extension Manifest {
         for (index, item) in items.enumerated() {
             let path = "entryPoints[\(index)]"
             let object = try reader.object(item, at: path)
-            try reader.rejectUnknownFields(object, allowed: ["role", "symbol", "signature"], at: path)
+            try reader.rejectUnknownFields(object, allowed: ["role", "symbol", "signature", "timeoutMs"], at: path)
             let roleName = try reader.string(object, "role", at: path)
             guard let role = EntryPointRole(rawValue: roleName) else {
                 throw reader.error("\(path).role", .invalidValue(
@@ -143,7 +169,11 @@ extension Manifest {
             guard signature.isABICompatible(with: role.contract) else {
                 throw reader.error("\(path).signature", .contractViolation(role: role, declared: signature))
             }
-            result.append(EntryPoint(role: role, symbol: symbol, signature: signature))
+            let timeout = try reader.optionalInteger(object, "timeoutMs", at: path) ?? Int64(EntryPoint.defaultTimeoutMilliseconds)
+            guard (1...Int64(EntryPoint.maximumTimeoutMilliseconds)).contains(timeout) else {
+                throw reader.error("\(path).timeoutMs", .invalidValue("must be 1..\(EntryPoint.maximumTimeoutMilliseconds) milliseconds"))
+            }
+            result.append(EntryPoint(role: role, symbol: symbol, signature: signature, timeoutMilliseconds: Int(timeout)))
         }
         for role in EntryPointRole.required where !seen.contains(role) {
             throw reader.error("entryPoints", .missingRole(role))

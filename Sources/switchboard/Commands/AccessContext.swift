@@ -88,6 +88,7 @@ enum Operator {
 }
 
 /// Runs a store operation, printing its error and failing the command.
+@discardableResult
 func storing<T>(_ body: () throws(StoreError) -> T) throws -> T {
     do { return try body() } catch {
         printError(error.reason)

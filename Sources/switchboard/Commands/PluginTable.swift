@@ -4,14 +4,21 @@ import PluginHost
 enum PluginTable {
     /// The `plugins list` table, followed by the reason for each rejected plugin.
     static func render(_ entries: [PluginEntry]) -> String {
-        let header = ["ID", "KIND", "VERSION", "ABI", "STATUS", "SOURCE"]
+        let header = ["ID", "KIND", "VERSION", "ABI", "STATUS", "ISOLATION", "SOURCE"]
         let rows = entries.map { entry in
             [entry.manifest?.id ?? "-", entry.manifest?.kind.rawValue ?? "-", entry.manifest?.version ?? "-",
-             entry.manifest.map { String($0.abi) } ?? "-", entry.status, entry.candidate.origin.rawValue]
+             entry.manifest.map { String($0.abi) } ?? "-", entry.status, (try? entry.result.get())?.isolation.rawValue ?? "-",
+             entry.candidate.origin.rawValue]
         }
         var text = TextTable.render(header, rows)
         let rejected = entries.compactMap(\.error)
+        let quarantined = entries.compactMap { entry in
+            (try? entry.result.get())?.quarantine.map { "  \(entry.manifest?.id ?? "?"): since \($0.since): \($0.reason)" }
+        }
         if entries.isEmpty { text += "\n(no plugins found)" }
+        if !quarantined.isEmpty {
+            text += "\n\nQuarantined (switchboard plugins release ID):\n" + quarantined.joined(separator: "\n")
+        }
         if !rejected.isEmpty {
             text += "\n\nRejected:\n" + rejected.map { "  \($0)" }.joined(separator: "\n")
         }
@@ -32,6 +39,8 @@ enum PluginTable {
         add("kind", manifest?.kind.rawValue)
         add("abi", manifest.map { String($0.abi) })
         add("status", entry.status)
+        add("isolation", loaded?.isolation.rawValue)
+        add("quarantine", loaded?.quarantine.map { "since \($0.since): \($0.reason)" })
         add("error", entry.error?.description)
         add("platform", manifest?.platform)
         add("action", manifest?.action)

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Logging
 import PluginHost
+import SwitchboardStore
 
 /// `switchboard plugins ...`: list, inspect, verify and call plugins.
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "List, inspect, verify and call plugins.",
-        subcommands: [List.self, Inspect.self, Verify.self, Call.self, RefreshDigests.self]
+        subcommands: [List.self, Inspect.self, Verify.self, Call.self, Release.self, RefreshDigests.self]
     )
 }
 
@@ -25,7 +26,23 @@ struct PluginPathOptions: ParsableArguments {
         let search = PluginSearchPath(environment: .current, pluginPaths: pluginPaths)
         let discovery = search.discover()
         discovery.warnings.forEach { printError("warning: \($0)") }
-        return PluginCatalog.load(discovery.candidates, logSink: Logger(label: "switchboard.plugins").pluginLogSink)
+        return PluginCatalog.load(discovery.candidates, isolation: Self.isolation(), logSink: Logger(label: "switchboard.plugins").pluginLogSink)
+    }
+
+    /// Where plugins run: the defaults, overridden by `SWITCHBOARD_PLUGIN_ISOLATION`
+    /// (`ID=MODE,...`, `*` for every plugin); faults go to the log and the audit trail.
+    static func isolation() -> IsolationSettings {
+        var settings = IsolationSettings(environment: .current)
+        settings.faultSink = { PluginFaultRelay.shared.report($0) }
+        for item in (ProcessInfo.processInfo.environment["SWITCHBOARD_PLUGIN_ISOLATION"] ?? "").split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let mode = Isolation(rawValue: parts[1]) else {
+                printError("warning: SWITCHBOARD_PLUGIN_ISOLATION: '\(item)' is not ID=in-process or ID=process; ignored")
+                continue
+            }
+            settings.overrides[parts[0]] = mode
+        }
+        return settings
     }
 }
 
@@ -91,7 +108,8 @@ extension PluginsCommand {
                     printError("\(dir): no manifest.json in the folder or its subfolders")
                     throw ExitCode.failure
                 }
-                catalog = PluginCatalog.load(candidates, logSink: Logger(label: "switchboard.plugins").pluginLogSink)
+                catalog = PluginCatalog.load(candidates, isolation: PluginPathOptions.isolation(),
+                                             logSink: Logger(label: "switchboard.plugins").pluginLogSink)
             } else {
                 catalog = paths.loadCatalog()
             }
@@ -99,6 +117,29 @@ extension PluginsCommand {
             let rejected = catalog.rejected.count
             print("\(catalog.entries.count - rejected) loaded, \(rejected) rejected")
             if rejected > 0 { throw ExitCode.failure }
+        }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lift a plugin's quarantine, so calls reach it again.")
+
+        @Argument(help: "The plugin id.") var id: String
+
+        func run() throws {
+            let quarantine = PluginQuarantine(file: HostEnvironment.current.dataDirectory + "/plugin-quarantine.json")
+            do {
+                guard try quarantine.release(id) else {
+                    printError("plugin '\(id)' is not quarantined")
+                    throw ExitCode.failure
+                }
+            } catch let error as PluginQuarantineError {
+                printError(error.description)
+                throw ExitCode.failure
+            }
+            let store = try SQLiteStore.openInDataDirectory()
+            try? store.append([AuditEntry(event: "plugin.released", actor: Operator.actor, subject: "plugin:\(id)", outcome: "released")])
+            print("released \(id)")
         }
     }
 

@@ -30,7 +30,7 @@ extension TemporaryFolder {
 }
 
 /// A target list with fast retries, for engines under test.
-func targets(_ targets: String, timeout: Double = 1, attempts: Int = 8) -> String {
+func targets(_ targets: String, timeout: Double = 10, attempts: Int = 8) -> String {
     """
     {"targets": [\(targets)], "delivery": {"TimeoutSeconds": \(timeout), "InitialBackoffSeconds": 0.05, "MaxBackoffSeconds": 0.2, "MaxAttempts": \(attempts)}}
     """
