@@ -30,6 +30,7 @@ extension PluginEntry {
                          "default": field.defaultValue ?? .null, "secret": .bool(field.secret),
                          "description": text(field.summary)])
             }),
+            "signer": text(signer?.description),
             "source": .string(candidate.origin.rawValue),
             "manifest": .string(candidate.manifestPath),
         ])

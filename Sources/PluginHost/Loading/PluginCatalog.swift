@@ -8,30 +8,40 @@ public struct PluginCatalog: Sendable {
     public let entries: [PluginEntry]
 
     /// Loads each candidate independently: one bad plugin is rejected with its reason and the
-    /// others still load. When two manifests claim one id, the later one is rejected.
-    public static func load(_ candidates: [PluginCandidate], logSink: @escaping PluginLogSink = { _ in }) -> PluginCatalog {
-        let loader = PluginLoader(logSink: logSink)
+    /// others still load. When two manifests claim one id, the later one is rejected. `policy`
+    /// says which signatures are trusted and whether plugins that are not bundled need one.
+    public static func load(_ candidates: [PluginCandidate], policy: PluginPolicy = PluginPolicy(),
+                            logSink: @escaping PluginLogSink = { _ in }) -> PluginCatalog {
+        let loader = PluginLoader(logSink: logSink, policy: policy)
         var claimed: [String: String] = [:]
         var entries: [PluginEntry] = []
         for candidate in candidates {
-            let manifest: Manifest
+            let file: PluginLoader.ManifestFile
             do {
-                manifest = try loader.readManifest(candidate)
+                file = try loader.readManifest(candidate)
             } catch {
                 entries.append(PluginEntry(candidate: candidate, manifest: nil, result: .failure(error)))
                 continue
             }
+            let manifest = file.manifest
             if let first = claimed[manifest.id] {
                 let error = PluginLoadError(file: candidate.manifestPath, subject: "id", problem: .duplicateID(firstManifest: first))
                 entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error)))
                 continue
             }
             claimed[manifest.id] = candidate.manifestPath
+            let signer: PluginSigner
             do {
-                let plugin = try loader.load(manifest, from: candidate)
-                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .success(plugin)))
+                signer = try loader.verifySignature(file, of: candidate)
             } catch {
                 entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error)))
+                continue
+            }
+            do {
+                let plugin = try loader.load(manifest, from: candidate)
+                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .success(plugin), signer: signer))
+            } catch {
+                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error), signer: signer))
             }
         }
         return PluginCatalog(entries: entries)
@@ -59,6 +69,8 @@ public struct PluginEntry: Sendable {
     /// The manifest, when it was valid (a plugin can be rejected after its manifest parsed).
     public let manifest: Manifest?
     public let result: Result<LoadedPlugin, PluginLoadError>
+    /// Who signed the plugin, once its signature was checked; nil when it was rejected before.
+    public internal(set) var signer: PluginSigner? = nil
 
     public var error: PluginLoadError? {
         if case .failure(let error) = result { return error }
