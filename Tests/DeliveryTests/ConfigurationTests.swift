@@ -87,6 +87,17 @@ import Testing
         #expect(configuration.files.count == 2)
     }
 
+    @Test func thePluginsSectionBelongsToThePolicyFile() throws {
+        let sandbox = try DeliverySandbox()
+        let plugins = #""plugins": {"requireSignedPlugins": true, "trustedKeys": []}"#
+        let configuration = try sandbox.configuration(#"{"targets": []}"#, policy: "{\(plugins), \"delivery\": {\"MaxAttempts\": 4}}")
+        #expect(configuration.policy.maxAttempts == 4)
+        #expect(throws: ConfigurationErrors(problems: [ConfigurationProblem(location: sandbox.root + "/config.json", field: "plugins",
+            reason: "the plugins section belongs in the administrator's policy file (--policy, SWITCHBOARD_POLICY)")])) {
+            try sandbox.configuration("{\(plugins)}")
+        }
+    }
+
     @Test func everyProblemIsReportedWithItsExactMessage() throws {
         let sandbox = try DeliverySandbox()
         let file = sandbox.root + "/config.json"

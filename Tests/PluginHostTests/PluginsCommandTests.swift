@@ -5,11 +5,6 @@ import Testing
 
 /// The real `switchboard` binary, with plugins compiled out of tree and dropped into folders.
 @Suite struct PluginsCommandTests {
-    func listing(_ result: ProcessResult) throws -> [JSONValue] {
-        guard case .array(let items) = try JSONValue.parse(Data(result.stdout.utf8)) else { throw SandboxError.compileFailed(result.stdout) }
-        return items
-    }
-
     @Test func droppedInCPluginIsListedAndCallableWithoutRebuildingTheHost() async throws {
         let sandbox = try Sandbox()
         let drop = try sandbox.folder("drop")
@@ -47,7 +42,7 @@ import Testing
         try await sandbox.examplePlugin(in: "drop/broken") { $0["version"] = "1.0" }
         let items = try await listing(sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop]))
         let keys = ["abi", "action", "config", "description", "entryPoints", "error", "id", "isolation", "kind", "library", "manifest", "name",
-                    "parameters", "permission", "platform", "platforms", "quarantine", "sha256", "source", "status", "version"]
+                    "parameters", "permission", "platform", "platforms", "quarantine", "sha256", "signer", "source", "status", "version"]
         for item in items {
             guard case .object(let members) = item else { Issue.record("not an object"); continue }
             #expect(members.keys.sorted() == keys)
@@ -92,13 +87,13 @@ import Testing
         // Columns are as wide as their widest cell, plus two spaces.
         let idWidth = (["ID", "example.echo"] + BundledPluginTests.manifestNames.map { String($0.dropLast(".json".count)) }).map(\.count).max() ?? 0
         func row(_ cells: String...) -> String {
-            let widths = [idWidth, 8, 7, 3, 8, 10]
+            let widths = [idWidth, 8, 7, 3, 8, 10, 11]
             return zip(cells, widths + [0]).map { $1 == 0 ? $0 : $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        #expect(lines[0] == row("ID", "KIND", "VERSION", "ABI", "STATUS", "ISOLATION", "SOURCE"))
+        #expect(lines[0] == row("ID", "KIND", "VERSION", "ABI", "STATUS", "ISOLATION", "SOURCE", "SIGNER"))
         // A drop-in runs in a worker, whose loader rejects it with the reason the host's would give.
-        #expect(lines.contains(row("example.echo", "platform", "0.1.0", "1", "rejected", "-", "plugin-path")))
-        #expect(lines.contains(row("switchboard.webhook", "platform", "1.1.0", "1", "loaded", "in-process", "bundled")))
+        #expect(lines.contains(row("example.echo", "platform", "0.1.0", "1", "rejected", "-", "plugin-path", "unsigned")))
+        #expect(lines.contains(row("switchboard.webhook", "platform", "1.1.0", "1", "loaded", "in-process", "bundled", "unsigned")))
         #expect(lines.suffix(3) == ["Rejected:", "  \(folder)/manifest.json: example_init: init returned SB_ERR_INTERNAL (3)", ""])
     }
 

@@ -103,12 +103,14 @@ struct RawTarget {
 
 /// One configuration file: a list of targets (`{"targets": [...], "delivery": {...}}`) or the
 /// legacy single-target `RMMConfig.json` layout (one object with `Platform`, `APIEndpoint`, ...).
+/// The administrator's policy file may also hold a `plugins` section, which the plugin host reads
+/// (`PluginPolicy`).
 struct ConfigurationDocument {
     let file: String
     let targets: [RawTarget]
     let delivery: [String: JSONValue]
 
-    init(file: String) throws(ConfigurationErrors) {
+    init(file: String, isPolicy: Bool) throws(ConfigurationErrors) {
         self.file = file
         func fail(_ field: String?, _ reason: String) -> ConfigurationErrors {
             ConfigurationErrors(problems: [ConfigurationProblem(location: file, field: field, reason: reason)])
@@ -123,8 +125,11 @@ struct ConfigurationDocument {
             delivery = [:]
             return
         }
-        if let unknown = root.keys.sorted().first(where: { !["targets", "delivery", "$schema"].contains($0) }) {
-            throw fail(unknown, "unknown field (expected targets, delivery, or the legacy single-target layout)")
+        if root["plugins"] != nil, !isPolicy {
+            throw fail("plugins", "the plugins section belongs in the administrator's policy file (--policy, SWITCHBOARD_POLICY)")
+        }
+        if let unknown = root.keys.sorted().first(where: { !["targets", "delivery", "plugins", "$schema"].contains($0) }) {
+            throw fail(unknown, "unknown field (expected targets, delivery, \(isPolicy ? "plugins, " : "")or the legacy single-target layout)")
         }
         var targets: [RawTarget] = []
         if let list = root["targets"] {

@@ -55,7 +55,7 @@ public struct DeliveryConfiguration: Sendable {
             guard let file else { continue }
             files.append(file)
             do {
-                let document = try ConfigurationDocument(file: file)
+                let document = try ConfigurationDocument(file: file, isPolicy: isPolicy)
                 raw = document.merge(into: raw, overriding: isPolicy)
                 document.apply(to: &policy, problems: &problems)
             } catch {
@@ -133,23 +133,32 @@ public struct ConfigurationSources: Sendable, Equatable {
     public static let defaultPolicyFile = "/etc/switchboard/policy.json"
 
     /// `--config FILE`, else `SWITCHBOARD_CONFIG`, else the first of `config.json`, `config.yaml`,
-    /// `config.yml` in the data directory that exists; `--policy FILE`, else `SWITCHBOARD_POLICY`, else /etc/switchboard/policy.json when it
-    /// exists. A file that was named explicitly must exist.
+    /// `config.yml` in the data directory that exists; the policy file as `policyFile` finds it.
+    /// A file that was named explicitly must exist.
     public static func resolve(configOption: String?, policyOption: String?, environment: [String: String],
                                dataDirectory: String) throws(ConfigurationErrors) -> ConfigurationSources {
-        func named(_ option: String?, _ variable: String, fallback: [String]) throws(ConfigurationErrors) -> String? {
-            if let explicit = option ?? environment[variable].flatMap({ $0.isEmpty ? nil : $0 }) {
-                guard FileManager.default.fileExists(atPath: explicit) else {
-                    throw ConfigurationErrors(problems: [ConfigurationProblem(location: explicit, field: nil, reason: "no such file")])
-                }
-                return explicit
-            }
-            return fallback.first { FileManager.default.fileExists(atPath: $0) }
-        }
-        return ConfigurationSources(
-            userFile: try named(configOption, "SWITCHBOARD_CONFIG", fallback: ["config.json", "config.yaml", "config.yml"].map { dataDirectory + "/" + $0 }),
-            policyFile: try named(policyOption, "SWITCHBOARD_POLICY", fallback: [defaultPolicyFile]),
+        ConfigurationSources(
+            userFile: try named(configOption, "SWITCHBOARD_CONFIG", environment: environment,
+                                fallback: ["config.json", "config.yaml", "config.yml"].map { dataDirectory + "/" + $0 }),
+            policyFile: try policyFile(option: policyOption, environment: environment),
             environment: environment)
+    }
+
+    /// The administrator's policy file (delivery targets, trusted plugin keys): `--policy FILE`,
+    /// else `SWITCHBOARD_POLICY` (either must exist), else /etc/switchboard/policy.json when it exists.
+    public static func policyFile(option: String?, environment: [String: String]) throws(ConfigurationErrors) -> String? {
+        try named(option, "SWITCHBOARD_POLICY", environment: environment, fallback: [defaultPolicyFile])
+    }
+
+    private static func named(_ option: String?, _ variable: String, environment: [String: String],
+                              fallback: [String]) throws(ConfigurationErrors) -> String? {
+        if let explicit = option ?? environment[variable].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard FileManager.default.fileExists(atPath: explicit) else {
+                throw ConfigurationErrors(problems: [ConfigurationProblem(location: explicit, field: nil, reason: "no such file")])
+            }
+            return explicit
+        }
+        return fallback.first { FileManager.default.fileExists(atPath: $0) }
     }
 }
 

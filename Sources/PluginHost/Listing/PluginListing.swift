@@ -32,6 +32,7 @@ extension PluginEntry {
             }),
             "isolation": text(loaded?.isolation.rawValue),
             "quarantine": loaded?.quarantine.map { .object(["since": .string($0.since), "reason": .string($0.reason)]) } ?? .null,
+            "signer": text(signer?.description),
             "source": .string(candidate.origin.rawValue),
             "manifest": .string(candidate.manifestPath),
         ])

@@ -8,47 +8,57 @@ public struct PluginCatalog: Sendable {
     public let entries: [PluginEntry]
 
     /// Loads each candidate independently: one bad plugin is rejected with its reason and the
-    /// others still load. When two manifests claim one id, the later one is rejected. A plugin
-    /// placed in a worker process (see `IsolationSettings`) is checked here without running any
-    /// of its code, then loaded by its worker; the workers start together, and a plugin its worker
-    /// rejects is rejected with the same reason.
-    public static func load(_ candidates: [PluginCandidate], isolation: IsolationSettings = IsolationSettings(environment: .current),
+    /// others still load. When two manifests claim one id, the later one is rejected. `policy`
+    /// says which signatures are trusted and whether plugins that are not bundled need one. A
+    /// plugin placed in a worker process (see `IsolationSettings`) is checked here without running
+    /// any of its code, then loaded by its worker; the workers start together, and a plugin its
+    /// worker rejects is rejected with the same reason.
+    public static func load(_ candidates: [PluginCandidate], policy: PluginPolicy = PluginPolicy(),
+                            isolation: IsolationSettings = IsolationSettings(environment: .current),
                             logSink: @escaping PluginLogSink = { _ in }) -> PluginCatalog {
-        let loader = PluginLoader(logSink: logSink)
+        let loader = PluginLoader(logSink: logSink, policy: policy)
         var claimed: [String: String] = [:]
         var entries: [PluginEntry] = []
         var starting: [(index: Int, worker: PluginWorker, process: Result<WorkerProcess, WorkerProcess.StartFailure>)] = []
         for candidate in candidates {
-            let manifest: Manifest
+            let file: PluginLoader.ManifestFile
             do {
-                manifest = try loader.readManifest(candidate)
+                file = try loader.readManifest(candidate)
             } catch {
                 entries.append(PluginEntry(candidate: candidate, manifest: nil, result: .failure(error)))
                 continue
             }
+            let manifest = file.manifest
             if let first = claimed[manifest.id] {
                 let error = PluginLoadError(file: candidate.manifestPath, subject: "id", problem: .duplicateID(firstManifest: first))
                 entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error)))
                 continue
             }
             claimed[manifest.id] = candidate.manifestPath
+            let signer: PluginSigner
+            do {
+                signer = try loader.verifySignature(file, of: candidate)
+            } catch {
+                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error)))
+                continue
+            }
             do {
                 let plugin: LoadedPlugin
                 switch isolation.isolation(of: manifest, origin: candidate.origin) {
                 case .inProcess:
                     plugin = try loader.load(manifest, from: candidate)
                 case .process:
-                    let file = try loader.verify(manifest, from: candidate)
-                    let worker = PluginWorker(manifest: manifest, candidate: candidate, sha256: file.sha256, settings: isolation)
-                    plugin = LoadedPlugin(manifest: manifest, file: file, backend: .worker(worker))
+                    let library = try loader.verify(manifest, from: candidate)
+                    let worker = PluginWorker(manifest: manifest, candidate: candidate, sha256: library.sha256, settings: isolation)
+                    plugin = LoadedPlugin(manifest: manifest, file: library, backend: .worker(worker))
                     // A quarantined plugin gets no worker: its calls are refused anyway.
                     if worker.quarantine == nil {
                         starting.append((entries.count, worker, Result { () throws(WorkerProcess.StartFailure) in try worker.spawn() }))
                     }
                 }
-                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .success(plugin)))
+                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .success(plugin), signer: signer))
             } catch {
-                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error)))
+                entries.append(PluginEntry(candidate: candidate, manifest: manifest, result: .failure(error), signer: signer))
             }
         }
         for (index, worker, spawned) in starting {
@@ -65,7 +75,7 @@ public struct PluginCatalog: Sendable {
                 case .unavailable(let reason):
                     problem = PluginLoadError(file: entry.candidate.manifestPath, subject: "worker", problem: .workerUnavailable(reason))
                 }
-                entries[index] = PluginEntry(candidate: entry.candidate, manifest: entry.manifest, result: .failure(problem))
+                entries[index] = PluginEntry(candidate: entry.candidate, manifest: entry.manifest, result: .failure(problem), signer: entry.signer)
             }
         }
         return PluginCatalog(entries: entries)
@@ -93,6 +103,8 @@ public struct PluginEntry: Sendable {
     /// The manifest, when it was valid (a plugin can be rejected after its manifest parsed).
     public let manifest: Manifest?
     public let result: Result<LoadedPlugin, PluginLoadError>
+    /// Who signed the plugin, once its signature was checked; nil when it was rejected before.
+    public internal(set) var signer: PluginSigner? = nil
 
     public var error: PluginLoadError? {
         if case .failure(let error) = result { return error }

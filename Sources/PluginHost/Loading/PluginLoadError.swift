@@ -1,10 +1,11 @@
-/// Why one plugin was rejected: the file it concerns, the field, symbol or part of it, and the
-/// problem. Its description is the line users see, e.g.
+/// Why one plugin was rejected, or why the plugin policy is unusable: the file it concerns, the
+/// field, symbol or part of it, and the problem. Its description is the line users see, e.g.
 /// `Manifests/atera.json: entryPoints[1].signature: unknown C type 'int128' (known: ...)`.
 public struct PluginLoadError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The manifest (or library) file the problem was found in.
+    /// The file the problem was found in: a manifest, its signature, a signing key or a policy.
     public let file: String
-    /// The manifest field path (`entryPoints[1].signature`), symbol name, or `library`.
+    /// The field path (`entryPoints[1].signature`), symbol name, or `library`; empty when the
+    /// problem concerns the whole file.
     public let subject: String
     public let problem: Problem
 
@@ -14,12 +15,12 @@ public struct PluginLoadError: Error, Equatable, Sendable, CustomStringConvertib
         self.problem = problem
     }
 
-    public var description: String { "\(file): \(subject): \(problem)" }
+    public var description: String { subject.isEmpty ? "\(file): \(problem)" : "\(file): \(subject): \(problem)" }
 
     /// The problems a plugin can be rejected for.
     public enum Problem: Equatable, Sendable, CustomStringConvertible {
         case unreadable(String)
-        case tooLarge(bytes: Int, limit: Int)
+        case tooLarge(what: String, bytes: Int, limit: Int)
         case malformedJSON(String)
         case missing
         case wrongType(expected: String, actual: String)
@@ -44,11 +45,17 @@ public struct PluginLoadError: Error, Equatable, Sendable, CustomStringConvertib
         case rejectedInWorker(String)
         /// The worker process of a process-isolated plugin could not be started.
         case workerUnavailable(String)
+        case notBase64
+        case wrongLength(what: String, expected: Int, actual: Int)
+        case untrustedKey
+        case signatureMismatch
+        case unsignedPlugin
+        case policyUnusable(String)
 
         public var description: String {
             switch self {
             case .unreadable(let reason): "cannot read: \(reason)"
-            case .tooLarge(let bytes, let limit): "manifest is \(bytes) bytes, over the limit of \(limit) bytes"
+            case .tooLarge(let what, let bytes, let limit): "\(what) is \(bytes) bytes, over the limit of \(limit) bytes"
             case .malformedJSON(let reason): "malformed JSON: \(reason)"
             case .missing: "missing required field"
             case .wrongType(let expected, let actual): "expected \(expected), got \(actual)"
@@ -74,6 +81,12 @@ public struct PluginLoadError: Error, Equatable, Sendable, CustomStringConvertib
             case .duplicateID(let first): "duplicate plugin id, already provided by \(first)"
             case .rejectedInWorker(let problem): problem
             case .workerUnavailable(let reason): reason
+            case .notBase64: "not valid base64"
+            case .wrongLength(let what, let expected, let actual): "expected a \(expected)-byte \(what), got \(actual) bytes"
+            case .untrustedKey: "not a trusted key"
+            case .signatureMismatch: "does not verify against the manifest"
+            case .unsignedPlugin: "unsigned plugin: the policy requires signed plugins (requireSignedPlugins)"
+            case .policyUnusable(let reason): "only bundled plugins load while the plugin policy is invalid (\(reason))"
             }
         }
     }

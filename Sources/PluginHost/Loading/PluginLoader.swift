@@ -2,15 +2,22 @@ import Foundation
 import Glibc
 import SwitchboardABI
 
-/// Loads one plugin, all or nothing: manifest, library checks, dlopen, symbols, call interfaces,
-/// self-description, init. Any failure rejects the plugin with the precise reason.
+/// Loads one plugin, all or nothing: manifest, signature, library checks, dlopen, symbols, call
+/// interfaces, self-description, init. Any failure rejects the plugin with the precise reason.
 struct PluginLoader {
     let logSink: PluginLogSink
+    let policy: PluginPolicy
+
+    /// A valid manifest and the exact bytes it was read from (what a signature signs).
+    struct ManifestFile {
+        let manifest: Manifest
+        let bytes: Data
+    }
 
     /// Reads and validates the manifest of `candidate`.
-    func readManifest(_ candidate: PluginCandidate) throws(PluginLoadError) -> Manifest {
+    func readManifest(_ candidate: PluginCandidate) throws(PluginLoadError) -> ManifestFile {
         let file = candidate.manifestPath
-        let data = try Self.readBounded(file)
+        let data = try Self.readBounded(file, limit: Manifest.maximumSize, what: "manifest", subject: "manifest")
         let json: JSONValue
         do {
             json = try JSONValue.parse(data)
@@ -21,7 +28,34 @@ struct PluginLoader {
         guard manifest.abi == Int64(SB_ABI_MAJOR) else {
             throw PluginLoadError(file: file, subject: "abi", problem: .abiMismatch(declared: manifest.abi, host: Int64(SB_ABI_MAJOR)))
         }
-        return manifest
+        return ManifestFile(manifest: manifest, bytes: data)
+    }
+
+    /// Checks the manifest's signature against the policy, before anything of the library is
+    /// touched. A signature that is present must be valid and by a trusted key, even when the
+    /// policy does not require one; bundled plugins need none.
+    func verifySignature(_ manifest: ManifestFile, of candidate: PluginCandidate) throws(PluginLoadError) -> PluginSigner {
+        let bundled = candidate.origin == .bundled
+        if !bundled, let problem = policy.problem {
+            throw PluginLoadError(file: candidate.manifestPath, subject: "policy", problem: .policyUnusable(problem))
+        }
+        let file = ManifestSignature.path(forManifest: candidate.manifestPath)
+        var status = stat()
+        if lstat(file, &status) != 0, errno == ENOENT {
+            guard bundled || !policy.requireSignedPlugins else {
+                throw PluginLoadError(file: candidate.manifestPath, subject: "signature", problem: .unsignedPlugin)
+            }
+            return .unsigned
+        }
+        let data = try Self.readBounded(file, limit: ManifestSignature.maximumSize, what: "signature file", subject: "")
+        let signature = try ManifestSignature(data: data, file: file)
+        guard let key = policy.trustedKey(signature.publicKey) else {
+            throw PluginLoadError(file: file, subject: "publicKey", problem: .untrustedKey)
+        }
+        guard signature.isValid(for: manifest.bytes) else {
+            throw PluginLoadError(file: file, subject: "signature", problem: .signatureMismatch)
+        }
+        return .trustedKey(name: key.name)
     }
 
     /// Verifies, opens and initializes the library a valid manifest describes, in this process.
@@ -100,25 +134,26 @@ struct PluginLoader {
         guard version == manifest.version else { throw mismatch("version", manifest.version, version) }
     }
 
-    /// Reads at most `Manifest.maximumSize` bytes, refusing anything larger without reading it.
-    private static func readBounded(_ path: String) throws(PluginLoadError) -> Data {
+    /// Reads at most `limit` bytes of a regular file, refusing anything larger without reading it.
+    /// Errors name `subject` and say `what` the file is.
+    static func readBounded(_ path: String, limit: Int, what: String, subject: String) throws(PluginLoadError) -> Data {
         func fail(_ problem: PluginLoadError.Problem) -> PluginLoadError {
-            PluginLoadError(file: path, subject: "manifest", problem: problem)
+            PluginLoadError(file: path, subject: subject, problem: problem)
         }
         var status = stat()
         guard stat(path, &status) == 0 else { throw fail(.unreadable(String(cString: strerror(errno)))) }
         guard status.st_mode & S_IFMT == S_IFREG else { throw fail(.unreadable("not a regular file")) }
-        guard Int(status.st_size) <= Manifest.maximumSize else {
-            throw fail(.tooLarge(bytes: Int(status.st_size), limit: Manifest.maximumSize))
+        guard Int(status.st_size) <= limit else {
+            throw fail(.tooLarge(what: what, bytes: Int(status.st_size), limit: limit))
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw fail(.unreadable(String(cString: strerror(errno))))
         }
         defer { try? handle.close() }
         do {
-            let data = try handle.read(upToCount: Manifest.maximumSize + 1) ?? Data()
-            guard data.count <= Manifest.maximumSize else {
-                throw fail(.tooLarge(bytes: data.count, limit: Manifest.maximumSize))
+            let data = try handle.read(upToCount: limit + 1) ?? Data()
+            guard data.count <= limit else {
+                throw fail(.tooLarge(what: what, bytes: data.count, limit: limit))
             }
             return data
         } catch let error as PluginLoadError {

@@ -240,9 +240,11 @@ extension ConfigField.FieldType {
 /// names the file and the field path.
 struct FieldReader {
     let file: String
+    /// The subject of a problem with the whole document (a manifest's is `manifest`).
+    var documentSubject = "manifest"
 
     func error(_ subject: String, _ problem: PluginLoadError.Problem) -> PluginLoadError {
-        PluginLoadError(file: file, subject: subject.isEmpty ? "manifest" : subject, problem: problem)
+        PluginLoadError(file: file, subject: subject.isEmpty ? documentSubject : subject, problem: problem)
     }
 
     func object(_ value: JSONValue, at path: String) throws(PluginLoadError) -> [String: JSONValue] {
@@ -310,5 +312,5 @@ struct FieldReader {
         return items
     }
 
-    private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 }

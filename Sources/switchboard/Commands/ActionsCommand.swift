@@ -172,7 +172,7 @@ struct ActionOptions: ParsableArguments {
         let environment = HostEnvironment.current
         let configuration: DeliveryConfiguration
         do {
-            let sources = try ConfigurationSources.resolve(configOption: config, policyOption: nil, environment: ProcessInfo.processInfo.environment,
+            let sources = try ConfigurationSources.resolve(configOption: config, policyOption: access.paths.policy, environment: ProcessInfo.processInfo.environment,
                                                            dataDirectory: environment.dataDirectory)
             configuration = try DeliveryConfiguration.load(sources, platforms: context.catalog.platformManifests)
         } catch {

@@ -9,8 +9,7 @@ import SwitchboardStore
 struct DeliveryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The configuration file (default: SWITCHBOARD_CONFIG, else config.json in the data directory).", valueName: "file"))
     var config: String?
-    @Option(help: ArgumentHelp("The administrator's policy file, which wins over the configuration (default: SWITCHBOARD_POLICY, else /etc/switchboard/policy.json).", valueName: "file"))
-    var policy: String?
+    /// Also holds `--policy`, the administrator's policy file, which wins over the configuration.
     @OptionGroup var paths: PluginPathOptions
 
     /// Loads plugins, configuration and the store, or prints what is wrong and fails.
@@ -19,7 +18,7 @@ struct DeliveryOptions: ParsableArguments {
         let environment = HostEnvironment.current
         let configuration: DeliveryConfiguration
         do {
-            let sources = try ConfigurationSources.resolve(configOption: config, policyOption: policy,
+            let sources = try ConfigurationSources.resolve(configOption: config, policyOption: paths.policy,
                                                            environment: ProcessInfo.processInfo.environment,
                                                            dataDirectory: environment.dataDirectory)
             configuration = try DeliveryConfiguration.load(sources, platforms: catalog.platformManifests)

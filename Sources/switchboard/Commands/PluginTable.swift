@@ -4,11 +4,11 @@ import PluginHost
 enum PluginTable {
     /// The `plugins list` table, followed by the reason for each rejected plugin.
     static func render(_ entries: [PluginEntry]) -> String {
-        let header = ["ID", "KIND", "VERSION", "ABI", "STATUS", "ISOLATION", "SOURCE"]
+        let header = ["ID", "KIND", "VERSION", "ABI", "STATUS", "ISOLATION", "SOURCE", "SIGNER"]
         let rows = entries.map { entry in
             [entry.manifest?.id ?? "-", entry.manifest?.kind.rawValue ?? "-", entry.manifest?.version ?? "-",
              entry.manifest.map { String($0.abi) } ?? "-", entry.status, (try? entry.result.get())?.isolation.rawValue ?? "-",
-             entry.candidate.origin.rawValue]
+             entry.candidate.origin.rawValue, entry.signer?.description ?? "-"]
         }
         var text = TextTable.render(header, rows)
         let rejected = entries.compactMap(\.error)
@@ -47,6 +47,7 @@ enum PluginTable {
         add("permission", manifest?.permission)
         add("platforms", manifest?.platforms?.joined(separator: ", "))
         add("source", entry.candidate.origin.rawValue)
+        add("signer", entry.signer?.description ?? "-")
         add("manifest", entry.candidate.manifestPath)
         add("library", loaded?.libraryPath ?? manifest?.library)
         add("sha256", loaded?.sha256 ?? manifest?.sha256)

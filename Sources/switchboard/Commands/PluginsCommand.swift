@@ -1,32 +1,38 @@
 import ArgumentParser
+import Delivery
 import Foundation
 import Logging
 import PluginHost
 import SwitchboardStore
 
-/// `switchboard plugins ...`: list, inspect, verify and call plugins.
+/// `switchboard plugins ...`: list, inspect, verify, call and sign plugins.
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
-        abstract: "List, inspect, verify and call plugins.",
-        subcommands: [List.self, Inspect.self, Verify.self, Call.self, Release.self, RefreshDigests.self]
+        abstract: "List, inspect, verify, call and sign plugins.",
+        subcommands: [List.self, Inspect.self, Verify.self, Call.self, Release.self, RefreshDigests.self, Keygen.self, Sign.self]
     )
 }
 
-/// Where to look for drop-in plugins beyond the bundled ones.
+/// Where to look for drop-in plugins beyond the bundled ones, and the policy they are loaded under.
 struct PluginPathOptions: ParsableArguments {
     @Option(name: .customLong("plugin-path"), help: ArgumentHelp(
         "A drop-in folder of plugins (each a folder with manifest.json and its .so). Repeatable; searched after the bundled plugins and before SWITCHBOARD_PLUGIN_PATH.",
         valueName: "dir"))
     var pluginPaths: [String] = []
+    @Option(help: ArgumentHelp(
+        "The administrator's policy file: trusted plugin keys, and delivery settings that win over the configuration (default: SWITCHBOARD_POLICY, else /etc/switchboard/policy.json).",
+        valueName: "file"))
+    var policy: String?
 
-    /// Discovers and loads every plugin, printing discovery warnings to stderr.
-    func loadCatalog() -> PluginCatalog {
+    /// Discovers and loads every plugin under the plugin policy, printing discovery warnings to stderr.
+    func loadCatalog(policy: PluginPolicy? = nil) -> PluginCatalog {
         Switchboard.bootstrapLogging()
         let search = PluginSearchPath(environment: .current, pluginPaths: pluginPaths)
         let discovery = search.discover()
         discovery.warnings.forEach { printError("warning: \($0)") }
-        return PluginCatalog.load(discovery.candidates, isolation: Self.isolation(), logSink: Logger(label: "switchboard.plugins").pluginLogSink)
+        return PluginCatalog.load(discovery.candidates, policy: policy ?? pluginPolicy(), isolation: Self.isolation(),
+                                  logSink: Logger(label: "switchboard.plugins").pluginLogSink)
     }
 
     /// Where plugins run: the defaults, overridden by `SWITCHBOARD_PLUGIN_ISOLATION`
@@ -43,6 +49,19 @@ struct PluginPathOptions: ParsableArguments {
             settings.overrides[parts[0]] = mode
         }
         return settings
+    }
+
+    /// The `plugins` section of the administrator's policy file, with SWITCHBOARD_REQUIRE_SIGNED_PLUGINS.
+    /// When it cannot be read, prints why to stderr and returns a policy under which only bundled plugins load.
+    func pluginPolicy() -> PluginPolicy {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let file = try ConfigurationSources.policyFile(option: policy, environment: environment)
+            return try PluginPolicy.load(file: file, environment: environment)
+        } catch {
+            printError("\(error)")
+            return .bundledOnly(because: "\(error)")
+        }
     }
 }
 
@@ -95,28 +114,18 @@ extension PluginsCommand {
 
         func run() throws {
             let catalog: PluginCatalog
+            let policy = paths.pluginPolicy()
             if let dir {
-                guard FileManager.default.fileExists(atPath: dir) else {
-                    printError("\(dir): no such folder")
-                    throw ExitCode.failure
-                }
                 Switchboard.bootstrapLogging()
-                let candidates = PluginSearchPath.pluginFolders(in: dir).map {
-                    PluginCandidate(manifestPath: $0 + "/manifest.json", libraryFolder: $0, origin: .pluginPath)
-                }
-                guard !candidates.isEmpty else {
-                    printError("\(dir): no manifest.json in the folder or its subfolders")
-                    throw ExitCode.failure
-                }
-                catalog = PluginCatalog.load(candidates, isolation: PluginPathOptions.isolation(),
+                catalog = PluginCatalog.load(try PluginFolders.candidates(in: dir), policy: policy, isolation: PluginPathOptions.isolation(),
                                              logSink: Logger(label: "switchboard.plugins").pluginLogSink)
             } else {
-                catalog = paths.loadCatalog()
+                catalog = paths.loadCatalog(policy: policy)
             }
             catalog.rejected.compactMap(\.error).forEach { print($0) }
             let rejected = catalog.rejected.count
             print("\(catalog.entries.count - rejected) loaded, \(rejected) rejected")
-            if rejected > 0 { throw ExitCode.failure }
+            if rejected > 0 || policy.problem != nil { throw ExitCode.failure }
         }
     }
 
@@ -210,9 +219,7 @@ extension PluginsCommand {
         func run() throws {
             let candidates: [PluginCandidate]
             if let dir {
-                candidates = PluginSearchPath.pluginFolders(in: dir).map {
-                    PluginCandidate(manifestPath: $0 + "/manifest.json", libraryFolder: $0, origin: .pluginPath)
-                }
+                candidates = try PluginFolders.candidates(in: dir)
             } else {
                 let search = PluginSearchPath(environment: .current, pluginPaths: [])
                 guard search.bundled != nil else {
@@ -234,5 +241,101 @@ extension PluginsCommand {
             }
             if failed { throw ExitCode.failure }
         }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an Ed25519 key for signing plugins.",
+            discussion: "Writes the private key to FILE (mode 0600; an existing file is never overwritten) and prints the public key and the entry to add to the policy's plugins.trustedKeys.")
+
+        @Option(help: ArgumentHelp("Where to write the private key.", valueName: "file"))
+        var out: String
+        @Option(help: ArgumentHelp("The key's name, written into each signature (default: FILE's name without its extension).", valueName: "name"))
+        var name: String?
+
+        func run() throws {
+            let name = try PluginFolders.keyName(name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension)
+            let key = SigningKey.generate(name: name)
+            do {
+                try key.write(to: out)
+            } catch {
+                printError(error.description)
+                throw ExitCode.failure
+            }
+            // The name is a validated key name and base64 has no quotes: the entry is valid JSON as written.
+            let publicKey = key.publicKey.base64EncodedString()
+            print("""
+                wrote the private key to \(out) (mode 0600); keep it secret
+                public key (\(name)): \(publicKey)
+                to trust it, add to "trustedKeys" in the "plugins" section of the policy file:
+                  {"name": "\(name)", "publicKey": "\(publicKey)"}
+                """)
+        }
+    }
+
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign plugins: write manifest.sig beside each manifest.json.",
+            discussion: "The signature covers the manifest, and so the library sha256 it pins: run refresh-digests first if the library changed.")
+
+        @Argument(help: "A plugin folder, or a folder of plugin folders.")
+        var dir: String
+        @Option(help: ArgumentHelp("The private key file (from `plugins keygen`).", valueName: "file"))
+        var key: String
+        @Option(help: ArgumentHelp("The signer name to write into the signatures (default: the key's name).", valueName: "name"))
+        var name: String?
+
+        func run() throws {
+            let candidates = try PluginFolders.candidates(in: dir)
+            var signingKey: SigningKey
+            do {
+                signingKey = try SigningKey.read(from: key)
+            } catch {
+                printError(error.description)
+                throw ExitCode.failure
+            }
+            if let name { signingKey = signingKey.named(try PluginFolders.keyName(name)) }
+            var failed = false
+            for candidate in candidates {
+                do {
+                    let signed = try signingKey.sign(candidate)
+                    print("signed \(signed.manifest.id) \(signed.manifest.version) as \(signingKey.name): \(signed.signatureFile)")
+                } catch {
+                    let hint = if case .sha256Mismatch = error.problem {
+                        "; run `switchboard plugins refresh-digests \((candidate.manifestPath as NSString).deletingLastPathComponent)` first"
+                    } else { "" }
+                    printError(error.description + hint)
+                    failed = true
+                }
+            }
+            if failed { throw ExitCode.failure }
+        }
+    }
+}
+
+/// Plugin folders named on the command line.
+enum PluginFolders {
+    /// The plugins in `dir`: itself when it holds a manifest.json, else its subfolders that do.
+    static func candidates(in dir: String) throws -> [PluginCandidate] {
+        guard FileManager.default.fileExists(atPath: dir) else {
+            printError("\(dir): no such folder")
+            throw ExitCode.failure
+        }
+        let candidates = PluginSearchPath.pluginFolders(in: dir).map {
+            PluginCandidate(manifestPath: $0 + "/manifest.json", libraryFolder: $0, origin: .pluginPath)
+        }
+        guard !candidates.isEmpty else {
+            printError("\(dir): no manifest.json in the folder or its subfolders")
+            throw ExitCode.failure
+        }
+        return candidates
+    }
+
+    /// `name` when it is a valid key name.
+    static func keyName(_ name: String) throws -> String {
+        guard PluginPolicy.TrustedKey.isValidName(name) else {
+            throw ValidationError("'\(name)' is not a valid key name (expected \(PluginPolicy.TrustedKey.nameRule)); choose one with --name")
+        }
+        return name
     }
 }

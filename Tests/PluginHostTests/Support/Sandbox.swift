@@ -78,6 +78,12 @@ extension TemporaryFolder {
     }
 }
 
+/// The plugins `plugins list --json` printed.
+func listing(_ result: ProcessResult) throws -> [JSONValue] {
+    guard case .array(let items) = try JSONValue.parse(Data(result.stdout.utf8)) else { throw SandboxError.compileFailed(result.stdout) }
+    return items
+}
+
 enum SandboxError: Error {
     case compileFailed(String)
 }
