@@ -27,6 +27,13 @@ struct SwitchboardBench {
             print(report.text)
             return
         }
+        if arguments.first == "isolation" {
+            try workspace.prepare(generated: 0)
+            var report = Report()
+            try isolationSection(workspace: workspace, rounds: rounds, report: &report)
+            print(report.text)
+            return
+        }
         if arguments.first == "datto" {
             try workspace.prepare(generated: 0)
             var report = Report()
@@ -85,6 +92,7 @@ struct SwitchboardBench {
         report.section("Delivery to a loopback receiver (median of \(min(rounds, 5)) rounds × 5000 alerts, 32 in flight)")
         try await DeliveryBenchmark.run(workspace: workspace, alerts: 5000, rounds: min(rounds, 5), report: &report)
 
+        try isolationSection(workspace: workspace, rounds: rounds, report: &report)
         try await actionsSection(workspace: workspace, rounds: rounds, report: &report)
         try await dattoSection(workspace: workspace, rounds: rounds, report: &report)
 
@@ -98,14 +106,25 @@ struct SwitchboardBench {
         report.row("/bin/true (process floor)", "\(format(median(floor), 2)) ms")
         report.row("switchboard --help (no plugins loaded)", "\(format(median(help), 2)) ms")
         report.row("switchboard plugins list (bundled)", "\(format(median(list), 2)) ms", "\(format(median(list) / median(help), 2))x of --help")
-        report.row("switchboard plugins list (bundled + 100 drop-ins)", "\(format(median(listAll), 2)) ms",
+        report.row("switchboard plugins list (bundled + 100 drop-ins, each in its own worker)", "\(format(median(listAll), 2)) ms",
                    "\(format(median(listAll) / median(help), 2))x of --help")
+        let listInHost = try (0..<rounds).map { _ in
+            try workspace.wallMilliseconds(workspace.switchboard, ["plugins", "list", "--plugin-path", workspace.generated],
+                                           extra: ["SWITCHBOARD_PLUGIN_ISOLATION": "*=in-process"])
+        }
+        report.row("switchboard plugins list (bundled + 100 drop-ins, all in process)", "\(format(median(listInHost), 2)) ms",
+                   "\(format(median(listInHost) / median(help), 2))x of --help")
         print(report.text)
     }
 
     static func actionsSection(workspace: Workspace, rounds: Int, report: inout Report) async throws {
         report.section("Routed actions end to end (median of \(min(rounds, 5)) rounds × 20000 reboot requests over 64 devices, 64 in flight)")
         try await ActionBenchmark.run(workspace: workspace, actions: 20_000, devices: 64, concurrency: 64, rounds: min(rounds, 5), report: &report)
+    }
+
+    static func isolationSection(workspace: Workspace, rounds: Int, report: inout Report) throws {
+        report.section("Process isolation (\(rounds) rounds × 10000 calls each way, interleaved; \(max(rounds * 4, 20)) crashes)")
+        try IsolationBenchmark.run(workspace: workspace, calls: 10_000, rounds: rounds, report: &report)
     }
 
     static func dattoSection(workspace: Workspace, rounds: Int, report: inout Report) async throws {
@@ -125,8 +144,10 @@ struct SwitchboardBench {
         default:
             throw BenchError.missing("load-once mode: bundled MANIFESTS LIBRARIES | dropin DIR")
         }
+        var inProcess = IsolationSettings(environment: .current)
+        inProcess.overrides["*"] = .inProcess
         let start = ContinuousClock.now
-        let catalog = PluginCatalog.load(search.discover().candidates)
+        let catalog = PluginCatalog.load(search.discover().candidates, isolation: inProcess)
         let elapsed = ContinuousClock.now - start
         if let rejected = catalog.rejected.first?.error { throw BenchError.missing("a loadable plugin, got: \(rejected)") }
         return "\(elapsed.microseconds) \(catalog.loaded.count)"
@@ -215,13 +236,13 @@ struct Workspace {
     /// Wall time of one run of `executable`, in milliseconds, with the bench's manifests and a
     /// private data directory. Spawned with posix_spawn and reaped with waitpid: Foundation's
     /// Process polls for the child's exit and would add its polling interval to every figure.
-    func wallMilliseconds(_ executable: String, _ arguments: [String]) throws -> Double {
+    func wallMilliseconds(_ executable: String, _ arguments: [String], extra: [String: String] = [:]) throws -> Double {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = environment.merging(extra) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
         let start = ContinuousClock.now

@@ -86,10 +86,10 @@ import Testing
                        .init(status: 500, body: "upstream failure"),
                        .init(status: 429, headers: ["Retry-After": "1"]),
                        .init(status: 429),
-                       .init(status: 201, delay: .milliseconds(1500)),
+                       .init(status: 201, delay: .milliseconds(3500)),
                        platform.success)
         let settings = platform.target.replacingOccurrences(of: "URL", with: emulator.url)
-        let (engine, store) = try sandbox.engine(targets(#"{"Name": "t", "Enabled": true, \#(settings)}"#, timeout: 1))
+        let (engine, store) = try sandbox.engine(targets(#"{"Name": "t", "Enabled": true, \#(settings)}"#, timeout: 2))
 
         let queued = try engine.enqueue(alert: AlertEvent(severity: .error, module: "Disk", message: "C: full", phase: .detection))
         #expect(queued.count == 1)

@@ -243,6 +243,13 @@ import Testing
         #expect(inWorker.stdout == inHost.stdout)
         let list = try await sandbox.switchboard(["plugins", "list", "--json"], environment: environment)
         #expect(list.stdout.contains(#""isolation" : "process""#))
+        // The same from the administrator's policy file; the environment wins for one run.
+        let policy = try sandbox.write(#"{"plugins": {"isolation": {"switchboard.reboot": "process"}}}"#, to: "policy.json")
+        let fromPolicy = try await sandbox.switchboard(["plugins", "inspect", "switchboard.reboot"], environment: ["SWITCHBOARD_POLICY": policy])
+        #expect(fromPolicy.stdout.contains("\nisolation   process\n"))
+        let overridden = try await sandbox.switchboard(["plugins", "inspect", "switchboard.reboot"],
+                                                       environment: ["SWITCHBOARD_POLICY": policy, "SWITCHBOARD_PLUGIN_ISOLATION": "*=in-process"])
+        #expect(overridden.stdout.contains("\nisolation   in-process\n"))
         let bad = try await sandbox.switchboard(["plugins", "list"], environment: ["SWITCHBOARD_PLUGIN_ISOLATION": "switchboard.reboot=sandbox"])
         #expect(bad.stderr == "switchboard: warning: SWITCHBOARD_PLUGIN_ISOLATION: 'switchboard.reboot=sandbox' is not ID=in-process or ID=process; ignored\n")
     }

@@ -37,6 +37,14 @@ import Testing
         #expect(try policy(#"{"plugins": {}}"#) == PluginPolicy())
     }
 
+    @Test func readsWherePluginsRun() throws {
+        let parsed = try policy(#"{"plugins": {"isolation": {"*": "process", "switchboard.reboot": "in-process"}}}"#)
+        #expect(parsed.isolation == ["*": .process, "switchboard.reboot": .inProcess])
+        #expect(try error(#"{"isolation": {"acme.x": "sandbox"}}"#) == "\(Self.file): plugins.isolation.acme.x: expected \"in-process\" or \"process\"")
+        #expect(try error(#"{"isolation": {"Acme X": "process"}}"#) == "\(Self.file): plugins.isolation.Acme X: expected a plugin id or '*'")
+        #expect(try error(#"{"isolation": ["process"]}"#) == "\(Self.file): plugins.isolation: expected object, got array")
+    }
+
     @Test func everyMistakeNamesItsField() throws {
         let file = Self.file
         #expect(try error("[]") == "\(file): plugins: expected object, got array")

@@ -83,10 +83,10 @@ import Testing
 
         let table = try await sandbox.switchboard(["plugins", "list", "--plugin-path", drop, "--policy", policy])
         let rows = table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-        #expect(rows[0] == ["ID", "KIND", "VERSION", "ABI", "STATUS", "SOURCE", "SIGNER"])
-        #expect(rows.contains(["example.echo", "platform", "0.1.0", "1", "loaded", "plugin-path", "acme-msp"]))
-        #expect(rows.contains(["example.other", "platform", "0.1.0", "1", "loaded", "plugin-path", "unsigned"]))
-        #expect(rows.contains(["switchboard.webhook", "platform", "1.1.0", "1", "loaded", "bundled", "unsigned"]))
+        #expect(rows[0] == ["ID", "KIND", "VERSION", "ABI", "STATUS", "ISOLATION", "SOURCE", "SIGNER"])
+        #expect(rows.contains(["example.echo", "platform", "0.1.0", "1", "loaded", "process", "plugin-path", "acme-msp"]))
+        #expect(rows.contains(["example.other", "platform", "0.1.0", "1", "loaded", "process", "plugin-path", "unsigned"]))
+        #expect(rows.contains(["switchboard.webhook", "platform", "1.1.0", "1", "loaded", "in-process", "bundled", "unsigned"]))
 
         let inspect = try await sandbox.switchboard(["plugins", "inspect", "example.echo", "--plugin-path", drop, "--policy", policy])
         #expect(inspect.stdout.contains("source      plugin-path\nsigner      acme-msp\n"))

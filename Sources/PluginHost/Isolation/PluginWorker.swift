@@ -217,7 +217,7 @@ struct WorkerProcess: Sendable {
             }
         }
         try sent.get()
-        return try channel.receive(deadline: .now + timeout)
+        return try channel.receive(deadline: .now + timeout, spin: .microseconds(30))
     }
 
     /// Waits (up to a second) for a worker whose socket closed to end, reaps it, closes the

@@ -70,40 +70,51 @@ struct WorkerChannel {
     }
 
     /// Reads one frame: its second header word and its payload. Without a deadline it waits as
-    /// long as it takes (the worker waiting for the next request).
-    func receive(deadline: ContinuousClock.Instant?) throws(Failure) -> (word: UInt32, payload: [UInt8]) {
-        let header = try read(8, deadline: deadline)
+    /// long as it takes (the worker waiting for the next request). For `spin` it polls without
+    /// sleeping: an answer that is microseconds away then costs no wake-up of a sleeping process,
+    /// which on a virtual machine is most of a round trip.
+    func receive(deadline: ContinuousClock.Instant?, spin: Duration = .zero) throws(Failure) -> (word: UInt32, payload: [UInt8]) {
+        let spinUntil = ContinuousClock.now + spin
+        let header = try read(8, deadline: deadline, spinUntil: spinUntil)
         let length = Int(UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24)
         let word = UInt32(header[4]) | UInt32(header[5]) << 8 | UInt32(header[6]) << 16 | UInt32(header[7]) << 24
         guard length <= Self.maximumPayload else { throw .oversized(length) }
-        return (word, length == 0 ? [] : try read(length, deadline: deadline))
+        return (word, length == 0 ? [] : try read(length, deadline: deadline, spinUntil: spinUntil))
     }
 
-    private func read(_ count: Int, deadline: ContinuousClock.Instant?) throws(Failure) -> [UInt8] {
+    private func read(_ count: Int, deadline: ContinuousClock.Instant?, spinUntil: ContinuousClock.Instant) throws(Failure) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         var offset = 0
         while offset < count {
-            if let deadline {
-                try waitReadable(until: deadline)
-            }
             let received = buffer.withUnsafeMutableBytes { bytes in
-                bytes.baseAddress.map { recv(descriptor, $0 + offset, count - offset, 0) } ?? 0
+                bytes.baseAddress.map { recv(descriptor, $0 + offset, count - offset, Int32(MSG_DONTWAIT)) } ?? 0
+            }
+            if received > 0 {
+                offset += received
+                continue
             }
             if received == 0 { throw .closed }
-            if received < 0 {
-                if errno == EINTR { continue }
-                throw errno == ECONNRESET ? .closed : .system(errno)
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK:
+                if ContinuousClock.now < spinUntil { continue }
+                try waitReadable(until: deadline)
+            case ECONNRESET: throw .closed
+            default: throw .system(errno)
             }
-            offset += received
         }
         return buffer
     }
 
-    private func waitReadable(until deadline: ContinuousClock.Instant) throws(Failure) {
+    /// Sleeps until something arrives, or throws `timedOut` at the deadline (none: no limit).
+    private func waitReadable(until deadline: ContinuousClock.Instant?) throws(Failure) {
         while true {
-            let remaining = deadline - .now
-            guard remaining > .zero else { throw .timedOut }
-            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            var milliseconds: Int32 = -1
+            if let deadline {
+                let remaining = deadline - .now
+                guard remaining > .zero else { throw .timedOut }
+                milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            }
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, milliseconds)
             if ready > 0 { return }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// What the administrator allows of plugins: the keys trusted to sign them, and whether a plugin
-/// that is not bundled must be signed. Read from the `plugins` section of the administrator's
+/// What the administrator allows of plugins: the keys trusted to sign them, whether a plugin
+/// that is not bundled must be signed, and which plugins run in a worker process. Read from the `plugins` section of the administrator's
 /// policy file; bundled plugins never need a signature.
 ///
 /// ```swift
@@ -33,6 +33,8 @@ public struct PluginPolicy: Sendable, Equatable {
     public var trustedKeys: [TrustedKey]
     /// Whether a plugin that is not bundled is rejected when it has no signature.
     public var requireSignedPlugins: Bool
+    /// Where plugins run, by plugin id or `*` for every plugin; wins over their manifests.
+    public var isolation: [String: Isolation] = [:]
     /// Why the administrator's plugin policy could not be read, when it could not. Then only
     /// bundled plugins load: a policy that cannot be read must not let unchecked plugins in.
     public var problem: String?
@@ -92,8 +94,20 @@ extension PluginPolicy {
         self.init()
         guard let section = root["plugins"] else { return }
         let plugins = try reader.object(section, at: "plugins")
-        try reader.rejectUnknownFields(plugins, allowed: ["requireSignedPlugins", "trustedKeys"], at: "plugins")
+        try reader.rejectUnknownFields(plugins, allowed: ["requireSignedPlugins", "trustedKeys", "isolation"], at: "plugins")
         requireSignedPlugins = try reader.optionalBool(plugins, "requireSignedPlugins", at: "plugins") ?? false
+        if plugins["isolation"] != nil {
+            for (id, value) in try reader.object(plugins["isolation"] ?? .null, at: "plugins.isolation") {
+                let path = "plugins.isolation.\(id)"
+                guard id == "*" || Grammar.isLowercaseName(id, separators: [0x2e, 0x2d, 0x5f]) else {
+                    throw reader.error(path, .invalidValue("expected a plugin id or '*'"))
+                }
+                guard case .string(let name) = value, let mode = Isolation(rawValue: name) else {
+                    throw reader.error(path, .invalidValue("expected \"in-process\" or \"process\""))
+                }
+                isolation[id] = mode
+            }
+        }
         guard plugins["trustedKeys"] != nil else { return }
         for (index, item) in try reader.array(plugins, "trustedKeys", at: "plugins").enumerated() {
             let path = "plugins.trustedKeys[\(index)]"

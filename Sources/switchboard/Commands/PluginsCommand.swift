@@ -31,23 +31,28 @@ struct PluginPathOptions: ParsableArguments {
         let search = PluginSearchPath(environment: .current, pluginPaths: pluginPaths)
         let discovery = search.discover()
         discovery.warnings.forEach { printError("warning: \($0)") }
-        return PluginCatalog.load(discovery.candidates, policy: policy ?? pluginPolicy(), isolation: Self.isolation(),
+        let policy = policy ?? pluginPolicy()
+        return PluginCatalog.load(discovery.candidates, policy: policy, isolation: Self.isolation(policy),
                                   logSink: Logger(label: "switchboard.plugins").pluginLogSink)
     }
 
-    /// Where plugins run: the defaults, overridden by `SWITCHBOARD_PLUGIN_ISOLATION`
-    /// (`ID=MODE,...`, `*` for every plugin); faults go to the log and the audit trail.
-    static func isolation() -> IsolationSettings {
+    /// Where plugins run: the defaults, overridden by the policy's `plugins.isolation`, then by
+    /// `SWITCHBOARD_PLUGIN_ISOLATION` (`ID=MODE,...`, `*` for every plugin) for one run; faults go
+    /// to the log and the audit trail.
+    static func isolation(_ policy: PluginPolicy) -> IsolationSettings {
         var settings = IsolationSettings(environment: .current)
         settings.faultSink = { PluginFaultRelay.shared.report($0) }
+        var run: [String: Isolation] = [:]
         for item in (ProcessInfo.processInfo.environment["SWITCHBOARD_PLUGIN_ISOLATION"] ?? "").split(separator: ",") {
             let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let mode = Isolation(rawValue: parts[1]) else {
                 printError("warning: SWITCHBOARD_PLUGIN_ISOLATION: '\(item)' is not ID=in-process or ID=process; ignored")
                 continue
             }
-            settings.overrides[parts[0]] = mode
+            run[parts[0]] = mode
         }
+        // `*` for this run replaces the policy's choices; otherwise the run's win id by id.
+        settings.overrides = run["*"] == nil ? policy.isolation.merging(run) { $1 } : run
         return settings
     }
 
@@ -117,7 +122,7 @@ extension PluginsCommand {
             let policy = paths.pluginPolicy()
             if let dir {
                 Switchboard.bootstrapLogging()
-                catalog = PluginCatalog.load(try PluginFolders.candidates(in: dir), policy: policy, isolation: PluginPathOptions.isolation(),
+                catalog = PluginCatalog.load(try PluginFolders.candidates(in: dir), policy: policy, isolation: PluginPathOptions.isolation(policy),
                                              logSink: Logger(label: "switchboard.plugins").pluginLogSink)
             } else {
                 catalog = paths.loadCatalog(policy: policy)
