@@ -56,6 +56,20 @@ import Testing
                                            kind: .crashed(cause: crash.cause), message: expected.description)])
     }
 
+    @Test func aWorkerThatDiesWhileIdleCostsNoCall() async throws {
+        let sandbox = try Sandbox()
+        let faults = Faults()
+        let folder = try await sandbox.faultyPlugin(in: "faulty")
+        let plugin = try PluginCatalog.load([sandbox.candidate(folder)], isolation: .workers(sink: faults.sink)).plugin(id: "example.faulty")
+        #expect(try Self.render(plugin, #"{"n":1}"#) == #"{"echo":{"n":1}}"#)
+        let pid = try #require(Self.workers(serving: folder + "/manifest.json").first)
+        kill(pid, SIGKILL)
+        while !Self.isZombie(pid) { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try Self.render(plugin, #"{"n":2}"#) == #"{"echo":{"n":2}}"#)
+        #expect(faults.all == [PluginFault(pluginID: "example.faulty", version: "1.0.0", sha256: plugin.sha256, role: nil, kind: .crashed(cause: "SIGKILL"),
+                                           message: "example.faulty: the plugin's worker process ended while idle (SIGKILL)")])
+    }
+
     @Test func aHangIsCutAtTheEntryPointsTimeout() async throws {
         let sandbox = try Sandbox()
         let faults = Faults()

@@ -65,10 +65,26 @@ final class PluginWorker: Sendable {
                           message: "input of \(input.count) bytes is over the \(WorkerChannel.maximumPayload) bytes a worker accepts")
         }
         return try state.withLock { state throws(PluginCallError) -> Data in
-            let process = try running(&state, role: entry.role)
+            var process = try running(&state, role: entry.role)
+            var unsent: WorkerChannel.Failure?
+            do throws(WorkerChannel.Failure) { try process.send(role: entry.role, input: input) } catch { unsent = error }
+            if unsent == .closed {
+                // The worker died while idle and none of this call reached it: that costs a
+                // restart, not the call.
+                let cause = process.reap()
+                state.process = nil
+                fault(.crashed(cause: cause), role: nil, message: "\(manifest.id): the plugin's worker process ended while idle (\(cause))",
+                      cause: cause, &state)
+                process = try running(&state, role: entry.role)
+            }
             let answer: (word: UInt32, payload: [UInt8])
             do throws(WorkerChannel.Failure) {
-                answer = try process.exchange(role: entry.role, input: input, timeout: .milliseconds(entry.timeoutMilliseconds))
+                switch unsent {
+                case nil: break
+                case .closed?: try process.send(role: entry.role, input: input)
+                case let failure?: throw failure
+                }
+                answer = try process.channel.receive(deadline: .now + .milliseconds(entry.timeoutMilliseconds), spin: .microseconds(30))
             } catch .timedOut {
                 process.stop()
                 state.process = nil
@@ -208,8 +224,8 @@ struct WorkerProcess: Sendable {
         }
     }
 
-    /// Sends one call and waits for its answer until `timeout` has passed.
-    func exchange(role: EntryPointRole, input: Data, timeout: Duration) throws(WorkerChannel.Failure) -> (word: UInt32, payload: [UInt8]) {
+    /// Sends one call's request.
+    func send(role: EntryPointRole, input: Data) throws(WorkerChannel.Failure) {
         let index = UInt32(EntryPointRole.allCases.firstIndex(of: role) ?? 0)
         let sent = input.withUnsafeBytes { bytes in
             Result { () throws(WorkerChannel.Failure) in
@@ -217,7 +233,6 @@ struct WorkerProcess: Sendable {
             }
         }
         try sent.get()
-        return try channel.receive(deadline: .now + timeout, spin: .microseconds(30))
     }
 
     /// Waits (up to a second) for a worker whose socket closed to end, reaps it, closes the

@@ -1,5 +1,7 @@
-/* A plugin that misbehaves on request, for the isolation tests and benchmarks: render_alert
- * answers {"echo": <input>} unless the input contains one of these words:
+/* A plugin that misbehaves on request, for the isolation tests and benchmarks. Built as a platform
+ * plugin, its render_alert answers {"echo": <input>}; built as an action plugin, its plan_action
+ * plans one platform job ("reboot") on the request's device. Either misbehaves when its input
+ * contains one of these words:
  *   "segfault"  writes through a NULL pointer (SIGSEGV)
  *   "abort"     calls abort() (SIGABRT)
  *   "exit"      ends the process with status 3
@@ -40,10 +42,8 @@ static int contains(const uint8_t *input, size_t length, const char *word) {
     return 0;
 }
 
-SB_EXPORT int32_t faulty_render_alert(const uint8_t *input, size_t length, sb_buffer *output) {
-    static const char head[] = "{\"echo\":";
-    if (host == NULL) return SB_ERR_NOT_INITIALIZED;
-    if (output == NULL || (input == NULL && length > 0)) return SB_ERR_INVALID_INPUT;
+/* Crashes, exits, hangs or prints when the input asks for it. */
+static void misbehave(const uint8_t *input, size_t length) {
     if (contains(input, length, "segfault")) {
         volatile int *nowhere = NULL;
         *nowhere = 1;
@@ -58,6 +58,22 @@ SB_EXPORT int32_t faulty_render_alert(const uint8_t *input, size_t length, sb_bu
         fflush(stdout);
         fprintf(stderr, "faulty plugin: a line on stderr\n");
     }
+}
+
+static int32_t answer(const char *text, size_t length, sb_buffer *output) {
+    uint8_t *data = host->allocate(host->ctx, length);
+    if (data == NULL) return SB_ERR_NO_MEMORY;
+    memcpy(data, text, length);
+    output->data = data;
+    output->length = length;
+    return SB_OK;
+}
+
+SB_EXPORT int32_t faulty_render_alert(const uint8_t *input, size_t length, sb_buffer *output) {
+    static const char head[] = "{\"echo\":";
+    if (host == NULL) return SB_ERR_NOT_INITIALIZED;
+    if (output == NULL || (input == NULL && length > 0)) return SB_ERR_INVALID_INPUT;
+    misbehave(input, length);
     size_t total = sizeof head - 1 + length + 1;
     uint8_t *data = host->allocate(host->ctx, total);
     if (data == NULL) return SB_ERR_NO_MEMORY;
@@ -67,4 +83,42 @@ SB_EXPORT int32_t faulty_render_alert(const uint8_t *input, size_t length, sb_bu
     output->data = data;
     output->length = total;
     return SB_OK;
+}
+
+/* The value of "id" in the input's "device" object (the host writes compact JSON). */
+static int device_id(const uint8_t *input, size_t length, const uint8_t **id, size_t *size) {
+    static const char object[] = "\"device\":{", key[] = "\"id\":\"";
+    for (size_t i = 0; i + sizeof object - 1 <= length; i++) {
+        if (memcmp(input + i, object, sizeof object - 1) != 0) continue;
+        for (size_t j = i + sizeof object - 1; j + sizeof key - 1 <= length && input[j] != '}'; j++) {
+            if (memcmp(input + j, key, sizeof key - 1) != 0) continue;
+            size_t start = j + sizeof key - 1, end = start;
+            while (end < length && input[end] != '"' && input[end] != '\\') end++;
+            if (end == length || input[end] != '"') return 0;
+            *id = input + start;
+            *size = end - start;
+            return 1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+SB_EXPORT int32_t faulty_plan_action(const uint8_t *input, size_t length, sb_buffer *output) {
+    char plan[512];
+    const uint8_t *id;
+    size_t size;
+    if (host == NULL) return SB_ERR_NOT_INITIALIZED;
+    if (output == NULL || (input == NULL && length > 0)) return SB_ERR_INVALID_INPUT;
+    misbehave(input, length);
+    if (!device_id(input, length, &id, &size) || size > 200) {
+        static const char missing[] = "input: device.id missing";
+        answer(missing, sizeof missing - 1, output);
+        return SB_ERR_INVALID_INPUT;
+    }
+    int written = snprintf(plan, sizeof plan,
+                           "{\"steps\":[{\"kind\":\"platform-job\",\"platform\":\"datto\",\"operation\":\"reboot\","
+                           "\"device\":\"%.*s\",\"variables\":{}}],\"summary\":\"reboot %.*s\"}",
+                           (int)size, (const char *)id, (int)size, (const char *)id);
+    return answer(plan, (size_t)written, output);
 }

@@ -7,24 +7,6 @@ import Testing
 typealias Sandbox = TemporaryFolder
 
 extension TemporaryFolder {
-    /// The header as a plugin author would have it: copied into an include folder of their own.
-    func installHeader() throws -> String {
-        let include = try folder("include")
-        if !FileManager.default.fileExists(atPath: include + "/switchboard_plugin.h") {
-            try FileManager.default.copyItem(atPath: Paths.header, toPath: include + "/switchboard_plugin.h")
-        }
-        return include
-    }
-
-    /// Compiles a C fixture into a shared object with `cc -shared -fPIC`, as an author would.
-    func compileC(_ source: String, to output: String, defines: [String] = []) async throws {
-        let include = try installHeader()
-        let result = try await runProcess("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-I", include]
-                             + defines.map { "-D" + $0 } + ["-o", output, source])
-        guard result.status == 0 else { throw SandboxError.compileFailed(result.stderr) }
-        chmod(output, 0o755)
-    }
-
     /// Builds the example plugin with plugin id `id` into `<root>/<folder>/libexample.so` with a
     /// matching manifest. `edit` may change the manifest before it is written; the sha256 is
     /// filled in first.
@@ -52,59 +34,14 @@ extension TemporaryFolder {
             ["role": "render_alert", "symbol": "example_render_alert", "signature": "int32(pointer,size,pointer)"],
         ],
     ] }
-
-    /// Builds the faulty fixture plugin (`Tests/Fixtures/FaultyPlugin`) into `<root>/<relative>`
-    /// with a manifest; `timeoutMs` bounds its render_alert in a worker.
-    @discardableResult
-    func faultyPlugin(in relative: String, id: String = "example.faulty", timeoutMs: Int = 5_000) async throws -> String {
-        let folder = try self.folder(relative)
-        try await compileC(Paths.fixtures + "/FaultyPlugin/faulty.c", to: folder + "/libfaulty.so", defines: ["FAULTY_ID=\"\(id)\""])
-        let manifest: [String: Any] = [
-            "id": id, "name": "Faulty", "version": "1.0.0", "kind": "platform", "platform": "example", "abi": 1,
-            "library": "libfaulty.so", "sha256": try await sha256(of: folder + "/libfaulty.so"),
-            "entryPoints": [
-                ["role": "describe", "symbol": "faulty_describe", "signature": "pointer()"],
-                ["role": "init", "symbol": "faulty_init", "signature": "int32(pointer)"],
-                ["role": "render_alert", "symbol": "faulty_render_alert", "signature": "int32(pointer,size,pointer)", "timeoutMs": timeoutMs],
-            ],
-        ]
-        let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: URL(fileURLWithPath: folder + "/manifest.json"))
-        return folder
-    }
-
-    func candidate(_ folder: String) -> PluginCandidate {
-        PluginCandidate(manifestPath: folder + "/manifest.json", libraryFolder: folder, origin: .pluginPath)
-    }
 }
 
 /// The plugins `plugins list --json` printed.
 func listing(_ result: ProcessResult) throws -> [JSONValue] {
-    guard case .array(let items) = try JSONValue.parse(Data(result.stdout.utf8)) else { throw SandboxError.compileFailed(result.stdout) }
+    guard case .array(let items) = try JSONValue.parse(Data(result.stdout.utf8)) else { throw FixtureError.notAList(result.stdout) }
     return items
 }
 
-enum SandboxError: Error {
-    case compileFailed(String)
-}
-
-extension IsolationSettings {
-    /// Every plugin in the test process, no quarantine file.
-    static var inProcessOnly: IsolationSettings {
-        var settings = IsolationSettings(environment: .current)
-        settings.overrides["*"] = .inProcess
-        settings.quarantine = nil
-        return settings
-    }
-
-    /// Every plugin in a worker, quarantines in `file` (none: this process only), faults to `sink`.
-    static func workers(quarantine file: String? = nil, faultLimit: Int = 5,
-                        sink: @escaping @Sendable (PluginFault) -> Void = { _ in }) -> IsolationSettings {
-        var settings = IsolationSettings(environment: .current)
-        settings.overrides["*"] = .process
-        settings.quarantine = file.map(PluginQuarantine.init(file:))
-        settings.faultLimit = faultLimit
-        settings.faultSink = sink
-        return settings
-    }
+enum FixtureError: Error {
+    case notAList(String)
 }
