@@ -13,19 +13,21 @@ import Testing
 /// (for minimal bodies), a real SQLite file.
 @Suite struct AlertWebhookTests {
     /// A served ingest over a synced demo account.
-    struct Served {
+    struct Served: Sendable {
         let sandbox: DattoSandbox
         let port: Int
         let serving: Task<Void, any Error>
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
-        static func start(settings change: (inout DattoSettings) -> Void = { _ in }) async throws -> Served {
-            let sandbox = try await DattoSandbox.start(settings: change)
+        /// `plugins` and `limiter` serve the alert ingest's reads of the API.
+        static func start(account: DattoAccountData = .demo, plugins: [LoadedPlugin] = Paths.catalog.loaded, limiter: RateLimiter = .datto(),
+                          settings change: (inout DattoSettings) -> Void = { _ in }) async throws -> Served {
+            let sandbox = try await DattoSandbox.start(account, settings: change)
             try await sandbox.mapDemoSites()
             _ = try await sandbox.sync().run()
             let resolver = AutoResolver(store: sandbox.store, settings: sandbox.settings.autoResolve, engine: nil)
-            let ingest = AlertIngest(store: sandbox.store, client: try sandbox.client(), settings: sandbox.settings, failures: sandbox.failures,
-                                     resolver: resolver)
+            let ingest = AlertIngest(store: sandbox.store, client: try sandbox.client(limiter: limiter, plugins: plugins), settings: sandbox.settings,
+                                     failures: sandbox.failures, resolver: resolver)
             let secret = sandbox.settings.webhookSecret
             let server = SwitchboardServer(configuration: ServerConfiguration(port: 0, bodyLimit: 4096), receiver: ingest, secret: { secret },
                                            dashboard: { DashboardPage(title: "test") })

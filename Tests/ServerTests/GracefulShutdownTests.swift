@@ -44,13 +44,14 @@ import Testing
         #expect(Loopback.refuses(port: server.port))
     }
 
-    @Test func anIdleServerStopsAtOnce() async throws {
-        let server = try await RunningServer.start()
+    @Test func anIdleServerStopsWithoutWaitingForTheGracePeriod() async throws {
+        let server = try await RunningServer.start(configuration: ServerConfiguration(port: 0, shutdownGracePeriod: .seconds(60)))
         #expect(try await server.send("GET", "/healthz").status == 200)
         let start = ContinuousClock.now
         server.beginShutdown()
         try await server.stopped()
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Far below the grace period, with room for a loaded machine.
+        #expect(ContinuousClock.now - start < .seconds(20))
         #expect(Loopback.refuses(port: server.port))
     }
 

@@ -51,7 +51,7 @@ public struct PlatformStepRunner: StepRunner {
         var runners: [PlatformStepRunner] = []
         for target in configuration.targets where target.enabled && !runners.contains(where: { $0.platform == target.platform }) {
             guard let plugin = plugins.first(where: { $0.manifest.kind == .platform && $0.manifest.platform == target.platform }),
-                  plugin.interface(for: .renderAction) != nil, plugin.interface(for: .parseAction) != nil else { continue }
+                  plugin.provides(.renderAction), plugin.provides(.parseAction) else { continue }
             runners.append(PlatformStepRunner(target: target, plugin: plugin, policy: configuration.policy, transport: transport))
         }
         return runners

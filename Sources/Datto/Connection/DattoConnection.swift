@@ -18,7 +18,7 @@ public struct DattoConnection: Sendable {
         guard settings.isConnected else { throw .notConnected(file: file) }
         let platforms = plugins.filter { $0.manifest.kind == .platform }
         guard let plugin = platforms.first(where: {
-            $0.manifest.platform == Self.platform && $0.interface(for: .renderInbound) != nil && $0.interface(for: .parseInbound) != nil
+            $0.manifest.platform == Self.platform && $0.provides(.renderInbound) && $0.provides(.parseInbound)
         }) else {
             throw .noPlugin("no loaded platform plugin for \(Self.platform) declares render_inbound and parse_inbound (see switchboard plugins list)")
         }

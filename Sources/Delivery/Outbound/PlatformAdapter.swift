@@ -19,7 +19,7 @@ public struct PlatformAdapter: Sendable {
     /// `id@version`, as the audit trail records it.
     public var label: String { "\(plugin.manifest.id)@\(plugin.manifest.version)" }
     /// Whether the platform wants an OAuth token (the plugin declares `request_token`).
-    public var needsToken: Bool { plugin.interface(for: .requestToken) != nil }
+    public var needsToken: Bool { plugin.provides(.requestToken) }
 
     /// What a platform's answer means.
     public enum Verdict: Equatable, Sendable {

@@ -66,15 +66,16 @@ final class PluginWorker: Sendable {
         }
         return try state.withLock { state throws(PluginCallError) -> Data in
             var process = try running(&state, role: entry.role)
+            // A worker that died while idle, before any of this call reached it, costs a restart,
+            // not the call.
             var unsent: WorkerChannel.Failure?
+            if let cause = process.exited() {
+                idleDeath(cause, &state)
+                process = try running(&state, role: entry.role)
+            }
             do throws(WorkerChannel.Failure) { try process.send(role: entry.role, input: input) } catch { unsent = error }
             if unsent == .closed {
-                // The worker died while idle and none of this call reached it: that costs a
-                // restart, not the call.
-                let cause = process.reap()
-                state.process = nil
-                fault(.crashed(cause: cause), role: nil, message: "\(manifest.id): the plugin's worker process ended while idle (\(cause))",
-                      cause: cause, &state)
+                idleDeath(process.reap(), &state)
                 process = try running(&state, role: entry.role)
             }
             let answer: (word: UInt32, payload: [UInt8])
@@ -111,6 +112,12 @@ final class PluginWorker: Sendable {
             }
             return Data(answer.payload)
         }
+    }
+
+    /// Reports a worker that ended between calls, and forgets it.
+    private func idleDeath(_ cause: String, _ state: inout State) {
+        state.process = nil
+        fault(.crashed(cause: cause), role: nil, message: "\(manifest.id): the plugin's worker process ended while idle (\(cause))", cause: cause, &state)
     }
 
     /// The running worker, started (after any backoff) if there is none.
@@ -233,6 +240,14 @@ struct WorkerProcess: Sendable {
             }
         }
         try sent.get()
+    }
+
+    /// How the worker ended, if it has (then it is reaped and its socket closed); nil while it runs.
+    func exited() -> String? {
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        close(channel.descriptor)
+        return Self.describe(status)
     }
 
     /// Waits (up to a second) for a worker whose socket closed to end, reaps it, closes the

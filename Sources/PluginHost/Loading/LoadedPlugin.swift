@@ -44,6 +44,9 @@ public final class LoadedPlugin: Sendable {
         return nil
     }
 
+    /// Whether the plugin declares an entry point for `role`, wherever it runs.
+    public func provides(_ role: EntryPointRole) -> Bool { manifest.entryPoint(for: role) != nil }
+
     /// The prepared call interface bound to `role`, if the plugin declares it and runs in process.
     public func interface(for role: EntryPointRole) -> CallInterface? {
         if case .inProcess(_, let interfaces) = backend { return interfaces[role] }

@@ -8,7 +8,7 @@ import TestSupport
 
 /// An emulated Datto account, a store with tenants `acme` and `globex`, and the Datto settings
 /// and client connected to the account through the real Datto plugin over loopback HTTP.
-struct DattoSandbox {
+struct DattoSandbox: Sendable {
     let emulator: DattoEmulator
     let folder: TemporaryFolder
     let store: SQLiteStore
@@ -39,8 +39,8 @@ struct DattoSandbox {
         return policy
     }
 
-    func client(limiter: RateLimiter = .datto()) throws -> DattoClient {
-        DattoClient(connection: try DattoConnection(settings: settings, file: settingsFile, plugins: Paths.catalog.loaded),
+    func client(limiter: RateLimiter = .datto(), plugins: [LoadedPlugin] = Paths.catalog.loaded) throws -> DattoClient {
+        DattoClient(connection: try DattoConnection(settings: settings, file: settingsFile, plugins: plugins),
                     transport: AsyncHTTPTransport(), policy: Self.policy, limiter: limiter)
     }
 
