@@ -256,7 +256,10 @@ struct WorkerProcess: Sendable {
         defer { close(channel.descriptor) }
         var status: Int32 = 0
         for _ in 0..<1_000 {
-            if waitpid(pid, &status, WNOHANG) == pid { return Self.describe(status) }
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return Self.describe(status) }
+            // Reaped by someone else: the pid may already be another process's, so no kill.
+            if reaped < 0, errno == ECHILD { return "ended" }
             usleep(1_000)
         }
         kill(pid, SIGKILL)
