@@ -7,24 +7,6 @@ import Testing
 typealias Sandbox = TemporaryFolder
 
 extension TemporaryFolder {
-    /// The header as a plugin author would have it: copied into an include folder of their own.
-    func installHeader() throws -> String {
-        let include = try folder("include")
-        if !FileManager.default.fileExists(atPath: include + "/switchboard_plugin.h") {
-            try FileManager.default.copyItem(atPath: Paths.header, toPath: include + "/switchboard_plugin.h")
-        }
-        return include
-    }
-
-    /// Compiles a C fixture into a shared object with `cc -shared -fPIC`, as an author would.
-    func compileC(_ source: String, to output: String, defines: [String] = []) async throws {
-        let include = try installHeader()
-        let result = try await runProcess("/usr/bin/env", ["cc", "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-I", include]
-                             + defines.map { "-D" + $0 } + ["-o", output, source])
-        guard result.status == 0 else { throw SandboxError.compileFailed(result.stderr) }
-        chmod(output, 0o755)
-    }
-
     /// Builds the example plugin with plugin id `id` into `<root>/<folder>/libexample.so` with a
     /// matching manifest. `edit` may change the manifest before it is written; the sha256 is
     /// filled in first.
@@ -80,12 +62,12 @@ extension TemporaryFolder {
 
 /// The plugins `plugins list --json` printed.
 func listing(_ result: ProcessResult) throws -> [JSONValue] {
-    guard case .array(let items) = try JSONValue.parse(Data(result.stdout.utf8)) else { throw SandboxError.compileFailed(result.stdout) }
+    guard case .array(let items) = try JSONValue.parse(Data(result.stdout.utf8)) else { throw SandboxError.notAListing(result.stdout) }
     return items
 }
 
 enum SandboxError: Error {
-    case compileFailed(String)
+    case notAListing(String)
 }
 
 extension IsolationSettings {
