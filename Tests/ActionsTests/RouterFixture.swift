@@ -43,8 +43,9 @@ final class RouterFixture: Sendable {
 
     let localSettings: LocalActionSettings
 
-    func router(extra runners: [any StepRunner] = []) -> ActionRouter {
-        ActionRouter(store: store, access: access, plugins: Paths.catalog.loaded,
+    /// A router over `plugins` (which win over bundled ones of the same action) and the bundled plugins.
+    func router(extra runners: [any StepRunner] = [], plugins: [LoadedPlugin] = []) -> ActionRouter {
+        ActionRouter(store: store, access: access, plugins: plugins + Paths.catalog.loaded,
                      runners: [LocalStepRunner(settings: localSettings), datto] + runners)
     }
 

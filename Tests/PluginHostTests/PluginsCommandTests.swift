@@ -41,7 +41,7 @@ import Testing
         let drop = try sandbox.folder("drop")
         try await sandbox.examplePlugin(in: "drop/broken") { $0["version"] = "1.0" }
         let items = try await listing(sandbox.switchboard(["plugins", "list", "--json", "--plugin-path", drop]))
-        let keys = ["abi", "action", "config", "description", "entryPoints", "error", "id", "isolation", "kind", "library", "manifest", "name",
+        let keys = ["abi", "action", "capabilities", "config", "description", "entryPoints", "error", "id", "isolation", "kind", "library", "manifest", "name",
                     "parameters", "permission", "platform", "platforms", "quarantine", "sha256", "signer", "source", "status", "version"]
         for item in items {
             guard case .object(let members) = item else { Issue.record("not an object"); continue }
@@ -64,6 +64,9 @@ import Testing
                      "description": .string("Reboot even when logged-in users or applications hold the reboot back.")]),
         ]).serialized(pretty: true))
         #expect(broken["parameters"] == .array([]))
+        #expect(broken["capabilities"] == .null)
+        #expect(reboot["capabilities"] == .object(["emits": .array([.string("local-reboot"), .string("platform-job")]),
+                                                   "platforms": .array([.string("local"), .string("datto")]), "tenants": .array([.string("*")])]))
     }
 
     @Test func environmentAndDataDirectoryFoldersAreSearched() async throws {
@@ -138,6 +141,9 @@ import Testing
         #expect(fields.map { $0["name"] } == [.string("APIEndpoint"), .string("Format"), .string("Secret")])
         #expect(fields.map { $0["secret"] } == [.bool(false), .bool(false), .bool(true)])
         #expect(fields[1]["default"] == .string("generic"))
+        // No capabilities in its manifest: what a platform plugin does, for any tenant.
+        #expect(entry["capabilities"] == .object(["emits": .array([.string("http-request")]), "platforms": .array([.string("webhook")]),
+                                                  "tenants": .array([.string("*")])]))
         let text = try await sandbox.switchboard(["plugins", "inspect", "switchboard.reboot"])
         #expect(text.stdout.contains("action      reboot\npermission  action:reboot\n"))
         let script = try await sandbox.switchboard(["plugins", "inspect", "switchboard.run-script"])
@@ -149,6 +155,7 @@ import Testing
 
             """))
         #expect(text.stdout.contains("  plan_action    switchboard_reboot_plan_action  int32(pointer,size,pointer)\n"))
+        #expect(text.stdout.contains("\nCapabilities:\n  emits      local-reboot, platform-job\n  platforms  local, datto\n  tenants    *\n"))
         let unknown = try await sandbox.switchboard(["plugins", "inspect", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr == "switchboard: no plugin with id 'nope'\n")

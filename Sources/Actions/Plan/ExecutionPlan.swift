@@ -83,6 +83,25 @@ public struct ExecutionPlan: Sendable, Equatable {
     }
 }
 
+extension ExecutionPlan {
+    /// The first step outside what `manifest` declares (its kind not in `capabilities.emits`, or
+    /// its platform not in `capabilities.platforms`), as the failure that refuses the whole plan.
+    public func undeclaredStep(for manifest: Manifest) -> ActionFailure? {
+        let declared = manifest.capabilities
+        for (index, step) in steps.enumerated() {
+            if !declared.emits.contains(step.kind) {
+                return .undeclared(plugin: manifest.id, field: "emits", subject: "plan step \(index + 1) is '\(step.kind.rawValue)'",
+                                   declared: declared.emits.map(\.rawValue))
+            }
+            if !declared.platforms.contains(step.platform) {
+                return .undeclared(plugin: manifest.id, field: "platforms", subject: "plan step \(index + 1) runs on platform '\(step.platform)'",
+                                   declared: declared.platforms)
+            }
+        }
+        return nil
+    }
+}
+
 /// One thing the host does for an action.
 public enum PlanStep: Sendable, Equatable {
     /// Reboot the machine Switchboard runs on, with the configured reboot command.
@@ -95,10 +114,20 @@ public enum PlanStep: Sendable, Equatable {
     /// Fetch what is needed to open a remote connection to the device (Datto: its web remote URL).
     case remoteSession(platform: String, device: String)
 
+    /// The step's kind, as plans and manifest capabilities name it.
+    public var kind: Emission {
+        switch self {
+        case .localReboot: .localReboot
+        case .localScript: .localScript
+        case .platformJob: .platformJob
+        case .remoteSession: .remoteSession
+        }
+    }
+
     /// `local` for the local steps, else the platform that runs the step.
     public var platform: String {
         switch self {
-        case .localReboot, .localScript: "local"
+        case .localReboot, .localScript: Emission.localPlatform
         case .platformJob(let platform, _, _, _), .remoteSession(let platform, _): platform
         }
     }
@@ -150,6 +179,10 @@ public enum ActionFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case platform(platform: String, status: Int?, error: String)
     /// No runner or no configuration for the step's platform.
     case unsupported(step: String, reason: String)
+    /// The request or the plan is outside what the plugin's manifest declares in `capabilities`:
+    /// `subject` (e.g. `plan step 1 is 'local-reboot'`) is not among the `declared` values of
+    /// `capabilities.<field>`.
+    case undeclared(plugin: String, field: String, subject: String, declared: [String])
 
     public var description: String {
         switch self {
@@ -160,6 +193,8 @@ public enum ActionFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .platform(let platform, let status, let error):
             "\(platform): " + (status.map { "HTTP \($0): " } ?? "") + error
         case .unsupported(let step, let reason): "\(step): \(reason)"
+        case .undeclared(let plugin, let field, let subject, let declared):
+            "\(plugin): capabilities.\(field): \(subject), which is not declared (declares \(declared.joined(separator: ", ")))"
         }
     }
 }

@@ -25,6 +25,11 @@ struct Refusal: Error {
 
     static func denied(_ reason: String, details: [String: String] = [:]) -> Refusal { Refusal(outcome: .denied, reason: reason, details: details) }
     static func rejected(_ reason: String) -> Refusal { Refusal(outcome: .rejected, reason: reason) }
+
+    /// A request outside what the plugin's manifest declares in `capabilities.<field>`.
+    static func undeclared(_ manifest: Manifest, field: String, subject: String, declared: [String]) -> Refusal {
+        .rejected(ActionFailure.undeclared(plugin: manifest.id, field: field, subject: subject, declared: declared).description)
+    }
 }
 
 /// What the audit entries and the result of one request share, filled in as the request resolves.
@@ -59,8 +64,9 @@ struct AuditContext {
 }
 
 extension ActionRouter {
-    /// Resolves principal → ticket → action → permission → device → platform → parameters, in
-    /// that order, stopping at the first refusal. Reads only; runs nothing.
+    /// Resolves principal → ticket → action → permission → declared tenant → device → platform
+    /// (supported, declared, with a runner) → parameters, in that order, stopping at the first
+    /// refusal. Reads only; runs nothing.
     func resolve(_ request: ActionRequest, context: inout AuditContext) -> Result<Resolution, Refusal> {
         Result { () throws(Refusal) -> Resolution in try resolving(request, context: &context) }
     }
@@ -88,6 +94,11 @@ extension ActionRouter {
             let sees = policy.decide(principal: request.principal, permission: "tickets:read", tenant: ticket.tenant).allowed
             throw .denied(sees ? decision.reason : hidden, details: sees ? [:] : ["reason": decision.reason])
         }
+        let declared = plugin.manifest.capabilities
+        guard declared.tenants.contains(ticket.tenant) else {
+            throw .undeclared(plugin.manifest, field: "tenants", subject: "ticket \(ticket.id) is in tenant '\(ticket.tenant)'",
+                              declared: declared.tenants.names)
+        }
         guard let deviceID = ticket.device else { throw .rejected("ticket \(ticket.id) has no linked device to act on") }
         context.device = deviceID
         guard let device = linked else { throw .rejected("ticket \(ticket.id): device '\(deviceID)' is not in the CMDB") }
@@ -95,6 +106,10 @@ extension ActionRouter {
         let supported = plugin.manifest.platforms ?? []
         guard supported.contains(platform) else {
             throw .rejected("\(request.action) cannot run on platform '\(platform)' (\(plugin.manifest.id) supports \(supported.joined(separator: ", ")))")
+        }
+        guard declared.platforms.contains(platform) else {
+            throw .undeclared(plugin.manifest, field: "platforms", subject: "device '\(device.id)' is on platform '\(platform)'",
+                              declared: declared.platforms)
         }
         guard runner(for: platform) != nil else {
             throw .rejected("no runner for platform '\(platform)': configure an enabled \(platform) target to act on its devices")

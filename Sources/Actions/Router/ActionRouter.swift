@@ -11,7 +11,7 @@ public enum ActionEvent {
     public static let requested = "datto.action.requested"
     /// The principal may not: nothing ran.
     public static let denied = "datto.action.denied"
-    /// The request was invalid: nothing ran.
+    /// The request was invalid, or the plugin's plan went beyond its declared capabilities: nothing ran.
     public static let rejected = "datto.action.rejected"
     /// A dry run made a plan.
     public static let planned = "datto.action.planned"
@@ -22,8 +22,10 @@ public enum ActionEvent {
 /// Routes action requests: ticket → tenant → device → platform → action plugin; checks the
 /// permission the plugin's manifest requires, in the ticket's tenant; commits `requested`; asks
 /// the plugin for a plan and runs it through the step runner of the device's platform; records
-/// `executed` or `failed` together with a note on the ticket. A denied or invalid request never
-/// reaches a plugin. Requests run concurrently; each device's actions one at a time.
+/// `executed` or `failed` together with a note on the ticket. A denied or invalid request, or one
+/// outside the tenants and platforms the plugin declares (`Manifest.capabilities`), never reaches a
+/// plugin; a plan with a step the plugin does not declare is `rejected` and none of it runs.
+/// Requests run concurrently; each device's actions one at a time.
 ///
 /// ```swift
 /// let router = ActionRouter(store: store, access: access, plugins: catalog.loaded, runners: [LocalStepRunner(settings: settings)])
@@ -122,7 +124,12 @@ public final class ActionRouter: Sendable {
         case .failure(let error):
             failure = error
         }
-        let outcome: ActionResult.Outcome = failure == nil ? .executed : .failed
+        // A plan outside the plugin's declared capabilities is refused whole: nothing of it ran.
+        let outcome: ActionResult.Outcome = switch failure {
+        case nil: .executed
+        case .undeclared?: .rejected
+        default: .failed
+        }
         let result = context.result(outcome, plan: plan, steps: steps, error: failure?.description, started: started)
         var details: [String: String] = [:]
         if let plan { details["summary"] = plan.summary }
@@ -130,7 +137,12 @@ public final class ActionRouter: Sendable {
             for (key, value) in step.details { details["step\(index + 1).\(key)"] = value }
             if let code = step.exitCode { details["step\(index + 1).exitCode"] = String(code) }
         }
-        let entry = context.entry(failure == nil ? ActionEvent.executed : ActionEvent.failed, outcome: outcome.rawValue, error: failure?.description,
+        let event = switch outcome {
+        case .executed: ActionEvent.executed
+        case .rejected: ActionEvent.rejected
+        default: ActionEvent.failed
+        }
+        let entry = context.entry(event, outcome: outcome.rawValue, error: failure?.description,
                                   duration: result.durationMilliseconds, details: details)
         let note = NewTicketNote(ticket: request.ticket, author: "switchboard", text: Self.note(for: result, principal: request.principal),
                                  correlationID: context.correlationID)
@@ -161,7 +173,11 @@ public final class ActionRouter: Sendable {
             let output = try plugin.call(.planAction, input: input.serialized())
             let json: JSONValue
             do { json = try JSONValue.parse(output) } catch { return .failure(.badPlan(plugin: label, problem: "not JSON")) }
-            return Result { () throws(ActionFailure) in try ExecutionPlan(json: json, plugin: label) }
+            return Result { () throws(ActionFailure) in
+                let plan = try ExecutionPlan(json: json, plugin: label)
+                if let undeclared = plan.undeclaredStep(for: plugin.manifest) { throw undeclared }
+                return plan
+            }
         } catch {
             switch error {
             case .failed(_, _, _, let message): return .failure(.pluginRefused(plugin: label, message: message.isEmpty ? error.description : message))

@@ -8,8 +8,8 @@ import PluginHost
 ///
 /// ```swift
 /// let adapter = PlatformAdapter(plugin: plugin)
-/// let request = try adapter.request(adapter.call(.renderAction, input), target: target)
-/// let verdict = try adapter.verdict(adapter.call(.parseAction, answerInput), role: .parseAction, status: answer.status)
+/// let request = try adapter.request(adapter.call(.renderAction, input, for: target), target: target)
+/// let verdict = try adapter.verdict(adapter.call(.parseAction, answerInput, for: target), role: .parseAction, status: answer.status)
 /// ```
 public struct PlatformAdapter: Sendable {
     public let plugin: LoadedPlugin
@@ -39,17 +39,17 @@ public struct PlatformAdapter: Sendable {
         let (role, member): (EntryPointRole, String) = kind == "report" ? (.renderReport, "report") : (.renderAlert, "alert")
         var input: [String: JSONValue] = [member: payload, "target": .object(target.settings), "idempotencyKey": .string(idempotencyKey)]
         if let token { input["token"] = .string(token) }
-        return try request(call(role, .object(input)), target: target)
+        return try request(call(role, .object(input), for: target), target: target)
     }
 
     func tokenRequest(target: DeliveryTarget) throws(DeliveryError) -> PlannedRequest {
-        try request(call(.requestToken, .object(["target": .object(target.settings)])), target: target)
+        try request(call(.requestToken, .object(["target": .object(target.settings)]), for: target), target: target)
     }
 
     func interpret(_ answer: HTTPAnswer, kind: String, target: DeliveryTarget) throws(DeliveryError) -> Verdict {
         var input = Self.answerInput(answer, target: target)
         input["kind"] = .string(kind == "test" ? "alert" : kind)
-        return try verdict(call(.parseResponse, .object(input)), role: .parseResponse, status: answer.status)
+        return try verdict(call(.parseResponse, .object(input), for: target), role: .parseResponse, status: answer.status)
     }
 
     /// The request a render role returned, checked against `target` (its host, https, headers).
@@ -84,8 +84,15 @@ public struct PlatformAdapter: Sendable {
         }
     }
 
-    /// Calls a data role with a JSON input; the plugin's error, or output that is not JSON, is a `DeliveryError`.
-    public func call(_ role: EntryPointRole, _ input: JSONValue) throws(DeliveryError) -> JSONValue {
+    /// Calls a data role with a JSON input about `target`; the plugin's error, or output that is
+    /// not JSON, is a `DeliveryError`. A target on a platform the plugin does not declare in its
+    /// capabilities is refused before the plugin sees it (targets have no tenant, so the declared
+    /// tenants do not apply here).
+    public func call(_ role: EntryPointRole, _ input: JSONValue, for target: DeliveryTarget) throws(DeliveryError) -> JSONValue {
+        let declared = plugin.manifest.capabilities.platforms
+        guard declared.contains(where: { DeliveryConfiguration.platformID($0) == DeliveryConfiguration.platformID(target.platform) }) else {
+            throw .undeclaredPlatform(plugin: plugin.manifest.id, target: target.name, platform: target.platform, declared: declared)
+        }
         do {
             return try JSONValue.parse(plugin.call(role, input: input.serialized()))
         } catch let error as PluginCallError {

@@ -82,7 +82,7 @@ public struct PlatformExchange: Sendable {
             rendering["target"] = .object(target.settings)
             rendering["token"] = token.map(JSONValue.string)
             let request: PlannedRequest
-            do { request = try adapter.request(adapter.call(render, .object(rendering)), target: target) } catch {
+            do { request = try adapter.request(adapter.call(render, .object(rendering), for: target), target: target) } catch {
                 throw failure(.platform, nil, error.description)
             }
             await pace?()
@@ -95,7 +95,7 @@ public struct PlatformExchange: Sendable {
             let parseInput = PlatformAdapter.answerInput(answer, target: target).merging(reading) { _, extra in extra }
             let result: JSONValue, verdict: PlatformAdapter.Verdict
             do {
-                result = try adapter.call(parse, .object(parseInput))
+                result = try adapter.call(parse, .object(parseInput), for: target)
                 verdict = try adapter.verdict(result, role: parse, status: answer.status)
             } catch {
                 throw failure(.platform, answer.status, error.description)

@@ -30,6 +30,7 @@ extension PluginEntry {
                          "default": field.defaultValue ?? .null, "secret": .bool(field.secret),
                          "description": text(field.summary)])
             }),
+            "capabilities": manifest.map { $0.capabilities.listing } ?? .null,
             "isolation": text(loaded?.isolation.rawValue),
             "quarantine": loaded?.quarantine.map { .object(["since": .string($0.since), "reason": .string($0.reason)]) } ?? .null,
             "signer": text(signer?.description),
@@ -56,6 +57,18 @@ extension ActionParameter {
             "default": defaultValue ?? .null, "minimum": minimum.map(JSONValue.integer) ?? .null,
             "maximum": maximum.map(JSONValue.integer) ?? .null, "maxLength": maxLength,
             "secret": .bool(secret), "description": summary.map(JSONValue.string) ?? .null,
+        ])
+    }
+}
+
+extension Capabilities {
+    /// The declaration in `plugins list --json`: `{"emits", "platforms", "tenants"}`, each an
+    /// array of strings (`tenants` is `["*"]` for any tenant).
+    var listing: JSONValue {
+        .object([
+            "emits": .array(emits.map { .string($0.rawValue) }),
+            "platforms": .array(platforms.map(JSONValue.string)),
+            "tenants": .array(tenants.names.map(JSONValue.string)),
         ])
     }
 }

@@ -9,7 +9,8 @@ public struct PluginCatalog: Sendable {
 
     /// Loads each candidate independently: one bad plugin is rejected with its reason and the
     /// others still load. When two manifests claim one id, the later one is rejected. `policy`
-    /// says which signatures are trusted and whether plugins that are not bundled need one. A
+    /// says which signatures are trusted, whether plugins that are not bundled need one, and the most
+    /// their capabilities may declare (checked before the library is touched). A
     /// plugin placed in a worker process (see `IsolationSettings`) is checked here without running
     /// any of its code, then loaded by its worker; the workers start together, and a plugin its
     /// worker rejects is rejected with the same reason.
@@ -43,6 +44,7 @@ public struct PluginCatalog: Sendable {
                 continue
             }
             do {
+                try policy.checkCapabilities(manifest, file: candidate.manifestPath)
                 let plugin: LoadedPlugin
                 switch isolation.isolation(of: manifest, origin: candidate.origin) {
                 case .inProcess:

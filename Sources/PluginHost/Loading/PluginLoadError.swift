@@ -51,6 +51,8 @@ public struct PluginLoadError: Error, Equatable, Sendable, CustomStringConvertib
         case signatureMismatch
         case unsignedPlugin
         case policyUnusable(String)
+        /// The manifest's capabilities declare more than the policy entry `entry` allows.
+        case exceedsPolicy(declared: [String], allowed: [String], entry: String)
 
         public var description: String {
             switch self {
@@ -87,6 +89,9 @@ public struct PluginLoadError: Error, Equatable, Sendable, CustomStringConvertib
             case .signatureMismatch: "does not verify against the manifest"
             case .unsignedPlugin: "unsigned plugin: the policy requires signed plugins (requireSignedPlugins)"
             case .policyUnusable(let reason): "only bundled plugins load while the plugin policy is invalid (\(reason))"
+            case .exceedsPolicy(let declared, let allowed, let entry):
+                "declares \(declared.map { "'\($0)'" }.joined(separator: ", ")) but the policy allows "
+                    + (allowed.isEmpty ? "none" : "only \(allowed.joined(separator: ", "))") + " (\(entry))"
             }
         }
     }

@@ -33,6 +33,9 @@ public struct Manifest: Sendable, Equatable {
     /// Where the plugin asks to run; nil leaves it to the host (bundled plugins in process,
     /// drop-ins in a worker process). A policy override wins over both.
     public let isolation: Isolation?
+    /// What the plugin may do: the kinds of result it emits, the platforms and tenants it acts
+    /// on. A manifest without `capabilities` declares everything the rest of it allows.
+    public let capabilities: Capabilities
 
     /// The entry point declared for `role`, if any.
     public func entryPoint(for role: EntryPointRole) -> EntryPoint? {
@@ -84,6 +87,7 @@ extension Manifest {
         try reader.rejectUnknownFields(root, allowed: [
             "$schema", "id", "name", "version", "kind", "abi", "library", "sha256", "description",
             "platform", "entryPoints", "permission", "platforms", "config", "action", "parameters", "isolation",
+            "capabilities",
         ], at: "")
 
         id = try reader.string(root, "id", matching: { Grammar.isLowercaseName($0, separators: [0x2e, 0x2d, 0x5f]) }, maxLength: 64,
@@ -135,6 +139,7 @@ extension Manifest {
             platforms = try Self.platformList(root, reader: reader)
             parameters = try Self.actionParameters(root, reader: reader)
         }
+        capabilities = try Self.capabilities(root, kind: kind, platforms: platforms ?? platform.map { [$0] } ?? [], reader: reader)
     }
 
     private static func entryPoints(_ root: [String: JSONValue], kind: PluginKind,

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What the administrator allows of plugins: the keys trusted to sign them, whether a plugin
-/// that is not bundled must be signed, and which plugins run in a worker process. Read from the `plugins` section of the administrator's
+/// that is not bundled must be signed, which plugins run in a worker process, and the most their
+/// capabilities may declare. Read from the `plugins` section of the administrator's
 /// policy file; bundled plugins never need a signature.
 ///
 /// ```swift
@@ -35,6 +36,10 @@ public struct PluginPolicy: Sendable, Equatable {
     public var requireSignedPlugins: Bool
     /// Where plugins run, by plugin id or `*` for every plugin; wins over their manifests.
     public var isolation: [String: Isolation] = [:]
+    /// The most plugins may declare in their capabilities, by plugin id or `*` for every plugin
+    /// without an entry of its own; a plugin that declares more is rejected before its library is
+    /// touched. Empty: no bound.
+    public var allow: [String: CapabilityBound] = [:]
     /// Why the administrator's plugin policy could not be read, when it could not. Then only
     /// bundled plugins load: a policy that cannot be read must not let unchecked plugins in.
     public var problem: String?
@@ -94,7 +99,7 @@ extension PluginPolicy {
         self.init()
         guard let section = root["plugins"] else { return }
         let plugins = try reader.object(section, at: "plugins")
-        try reader.rejectUnknownFields(plugins, allowed: ["requireSignedPlugins", "trustedKeys", "isolation"], at: "plugins")
+        try reader.rejectUnknownFields(plugins, allowed: ["requireSignedPlugins", "trustedKeys", "isolation", "allow"], at: "plugins")
         requireSignedPlugins = try reader.optionalBool(plugins, "requireSignedPlugins", at: "plugins") ?? false
         if plugins["isolation"] != nil {
             for (id, value) in try reader.object(plugins["isolation"] ?? .null, at: "plugins.isolation") {
@@ -106,6 +111,16 @@ extension PluginPolicy {
                     throw reader.error(path, .invalidValue("expected \"in-process\" or \"process\""))
                 }
                 isolation[id] = mode
+            }
+        }
+        if let section = plugins["allow"] {
+            // In id order, so that of several mistakes the same one is reported every time.
+            for (id, value) in try reader.object(section, at: "plugins.allow").sorted(by: { $0.key < $1.key }) {
+                let path = "plugins.allow.\(id)"
+                guard id == "*" || Grammar.isLowercaseName(id, separators: [0x2e, 0x2d, 0x5f]) else {
+                    throw reader.error(path, .invalidValue("expected a plugin id or '*'"))
+                }
+                allow[id] = try CapabilityBound(value, at: path, reader: reader)
             }
         }
         guard plugins["trustedKeys"] != nil else { return }

@@ -13,7 +13,8 @@ struct ActionsCommand: AsyncParsableCommand {
         commandName: "actions", abstract: "Run remote actions on tickets, under permission checks.",
         discussion: """
             Exit codes of `actions run`: 0 executed (or planned, with --dry-run); 1 failed; \
-            65 rejected (invalid request: unknown action, bad parameter, no device); 77 denied.
+            65 rejected (invalid request: unknown action, bad parameter, no device, \
+            a tenant, platform or plan outside the plugin's capabilities); 77 denied.
             """,
         subcommands: [Run.self, Batch.self, List.self])
 

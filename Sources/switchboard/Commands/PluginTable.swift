@@ -59,6 +59,10 @@ enum PluginTable {
                 "  " + entry.role.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
                     + entry.symbol.padding(toLength: symbolWidth + 2, withPad: " ", startingAt: 0) + entry.signature.description
             }
+            let capabilities = manifest.capabilities
+            lines.append("\nCapabilities:")
+            lines += [("emits", capabilities.emits.map(\.rawValue)), ("platforms", capabilities.platforms), ("tenants", capabilities.tenants.names)]
+                .map { "  " + $0.padding(toLength: 11, withPad: " ", startingAt: 0) + $1.joined(separator: ", ") }
             if !manifest.parameters.isEmpty {
                 lines.append("\nParameters:")
                 lines += manifest.parameters.map { parameter in
