@@ -146,6 +146,10 @@ let package = Package(
             path: "Benchmarks/switchboard-bench"
         ),
 
+        // The fuzz targets: the host's parsers and the plugins' parsing roles, each fed one input
+        // (Fuzz/run.sh fuzzes them; Tests/FuzzTests replays the corpus and past findings).
+        .target(name: "FuzzTargets", dependencies: ["PluginHost", "Delivery", "Server", "Datto"], path: "Fuzz/Targets"),
+
         // What the test targets share: paths, temporary folders, the real binary, a platform emulator.
         .target(
             name: "TestSupport",
@@ -181,6 +185,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "PluginHost", "TestSupport"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions", "Delivery", "PluginHost", "SwitchboardStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
     ] + swiftPlugins.map { name in
         .target(
@@ -189,3 +194,29 @@ let package = Package(
         )
     }
 )
+
+// Fuzzing: Fuzz/run.sh builds with SWITCHBOARD_FUZZ=1 in a scratch folder of its own. The modules
+// whose parsers are fuzzed and the bundled plugins get libFuzzer's coverage instrumentation and
+// AddressSanitizer, the libFuzzer driver `switchboard-fuzz` is added, and whatever the driver does
+// not need (the CLI, the benchmarks, the tests) is left out. A normal build is unchanged.
+if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
+    let sanitize = "-sanitize=fuzzer,address"
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(name: "switchboard-fuzz", dependencies: ["FuzzTargets", "PluginHost", "CLibFuzzer"], path: "Fuzz/Driver",
+                          linkerSettings: [.unsafeFlags([sanitize])]),
+    ]
+    // Not the driver: compiled with -sanitize=fuzzer, a main module's entry point becomes LLVMFuzzerTestOneInput.
+    let instrumented: Set<String> = Set(["PluginHost", "Delivery", "Server", "Datto", "FuzzTargets", "SwitchboardPluginKit",
+                                         "RebootPlugin"] + swiftPlugins.map { "\($0)Plugin" })
+    let needed = instrumented.union(["CFFI", "SwitchboardABI", "SwitchboardStore", "CLibFuzzer", "switchboard-fuzz"])
+    package.targets.removeAll { !needed.contains($0.name) }
+    package.products.removeAll { $0.name == "switchboard" }
+    for target in package.targets where instrumented.contains(target.name) {
+        if target.name == "RebootPlugin" {
+            target.cSettings = (target.cSettings ?? []) + [.unsafeFlags(["-fsanitize=fuzzer-no-link,address"])]
+        } else {
+            target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags([sanitize])]
+        }
+    }
+}

@@ -55,26 +55,17 @@ public final class AlertIngest: Sendable {
 
     /// Handles one webhook body.
     public func receive(_ body: [UInt8]) async -> Answer {
-        let json: JSONValue
-        do { json = try JSONValue.parse(Data(body)) } catch {
-            return rejected(.error(400, "malformed JSON: \(error.reason)"), reason: "malformed")
-        }
-        guard case .object = json else { return rejected(.error(400, "expected a JSON object"), reason: "malformed") }
-        let uid: String
-        switch json["alertUid"] ?? json["alertUID"] {
-        case .string(let text)? where !text.isEmpty:
-            guard text.utf8.count <= 100, text.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) else {
-                return rejected(.error(422, "alertUid: expected a Datto alert UID (letters, digits and dashes), got '\(text.prefix(100))'"), reason: "invalid")
+        let webhook: AlertWebhookBody
+        do { webhook = try AlertWebhookBody(body) } catch {
+            switch error {
+            case .malformed(let text): return rejected(.error(400, text), reason: "malformed")
+            case .invalid(let text): return rejected(.error(422, text), reason: "invalid")
             }
-            uid = text
-        case nil, .null?, .string?:
-            return rejected(.error(422, #"alertUid: missing (the webhook template must send {"alertUid": "[alert_uid]"})"#), reason: "invalid")
-        case let other?:
-            return rejected(.error(422, "alertUid: expected a string, got \(other.typeName)"), reason: "invalid")
         }
-        if Self.flag(json["resolved"]) { return resolve(uid) }
+        let uid = webhook.uid
+        if webhook.resolved { return resolve(uid) }
         do {
-            guard let intake = try await intake(uid, json) else {
+            guard let intake = try await intake(uid, webhook.alert) else {
                 return .error(404, "unknown alert '\(uid)': Datto RMM does not know it")
             }
             return await raise(intake)
@@ -118,27 +109,14 @@ public final class AlertIngest: Sendable {
         }
     }
 
-    /// A bad field of the webhook body.
+    /// A bad field of the alert.
     private struct FieldProblem: Error { let text: String }
 
-    /// The alert from the body when it carries what a ticket needs, else from the API (nil: Datto does not know it).
-    private func intake(_ uid: String, _ json: JSONValue) async throws -> AlertIntake? {
-        func text(_ keys: String...) throws(FieldProblem) -> String? {
-            for key in keys {
-                switch json[key] {
-                case nil, .null?: continue
-                case .string(let value)?: if !value.isEmpty { return value }
-                case let other?: throw FieldProblem(text: "\(key): expected a string, got \(other.typeName)")
-                }
-            }
-            return nil
-        }
-        var alert: DattoAlert
-        if let site = try text("siteUid"), let priority = try text("priority") {
-            alert = DattoAlert(uid: uid, priority: priority, resolved: false, raisedAt: nil, message: try text("message", "alertMessage") ?? "",
-                               type: try text("alertType", "type") ?? "Other", deviceUid: try text("deviceUid"),
-                               deviceName: try text("deviceName", "hostname"), siteUid: site, siteName: try text("siteName"))
-            if case .integer(let milliseconds)? = json["timestamp"] { alert.raisedAt = Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+    /// The alert from the body when it carried what a ticket needs, else from the API (nil: Datto does not know it).
+    private func intake(_ uid: String, _ carried: DattoAlert?) async throws -> AlertIntake? {
+        let alert: DattoAlert
+        if let carried {
+            alert = carried
         } else {
             guard let client else { throw DattoError.notConnected(file: DattoSettings.fileName) }
             guard let fetched = try await client.alert(uid) else { return nil }
@@ -186,15 +164,6 @@ public final class AlertIngest: Sendable {
     }
 
     // MARK: Helpers
-
-    /// `true`, or the text `true` (templates substitute variables into strings).
-    static func flag(_ value: JSONValue?) -> Bool {
-        switch value {
-        case .bool(true)?: true
-        case .string(let text)?: text.lowercased() == "true"
-        default: false
-        }
-    }
 
     /// Audits a body that was refused before any alert was read.
     private func rejected(_ answer: Answer, reason: String) -> Answer {

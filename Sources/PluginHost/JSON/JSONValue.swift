@@ -46,24 +46,19 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// Serializes the value: compact for machines (key order unspecified), or pretty-printed with
-    /// sorted keys for people to read.
+    /// sorted keys for people to read (two spaces per level, `"key" : value`). Both read back as the
+    /// same value: a number stays a number (`2.0`), an integer an integer (`2`).
     public func serialized(pretty: Bool = false) -> Data {
-        if pretty {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            // Encoding a JSONValue cannot fail: every case maps to a JSON value and numbers are
-            // finite by construction (they come from parsed JSON).
-            return (try? encoder.encode(self)) ?? Data("null".utf8)
-        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        write(to: &bytes)
+        write(to: &bytes, depth: pretty ? 0 : nil)
         return Data(bytes)
     }
 
-    /// Compact RFC 8259 output, written directly: every plugin call serializes its input, and
-    /// Foundation's writer (dynamic casts on every value) was the largest cost of a delivery.
-    private func write(to bytes: inout [UInt8]) {
+    /// RFC 8259 output, written directly: every plugin call serializes its input, and Foundation's
+    /// writer (dynamic casts on every value) was the largest cost of a delivery. `depth` is the
+    /// nesting level when pretty-printing, nil for compact output.
+    private func write(to bytes: inout [UInt8], depth: Int?) {
         switch self {
         case .null: bytes += Array("null".utf8)
         case .bool(let value): bytes += Array((value ? "true" : "false").utf8)
@@ -73,22 +68,43 @@ public enum JSONValue: Sendable, Equatable {
         case .array(let items):
             bytes.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                item.write(to: &bytes)
+                Self.startElement(index, depth: depth, to: &bytes)
+                item.write(to: &bytes, depth: depth.map { $0 + 1 })
             }
-            bytes.append(UInt8(ascii: "]"))
+            Self.endContainer(UInt8(ascii: "]"), empty: items.isEmpty, depth: depth, to: &bytes)
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
-            var first = true
-            for (key, value) in members {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
+            var index = 0
+            func member(_ key: String, _ value: JSONValue) {
+                Self.startElement(index, depth: depth, to: &bytes)
                 Self.write(key, to: &bytes)
-                bytes.append(UInt8(ascii: ":"))
-                value.write(to: &bytes)
+                bytes += depth == nil ? [UInt8(ascii: ":")] : Array(" : ".utf8)
+                value.write(to: &bytes, depth: depth.map { $0 + 1 })
+                index += 1
             }
-            bytes.append(UInt8(ascii: "}"))
+            if depth == nil {
+                for (key, value) in members { member(key, value) }
+            } else {
+                for (key, value) in members.sorted(by: { $0.key < $1.key }) { member(key, value) }
+            }
+            Self.endContainer(UInt8(ascii: "}"), empty: members.isEmpty, depth: depth, to: &bytes)
         }
+    }
+
+    /// The comma before every element but the first; when pretty-printing, the new line and indentation.
+    private static func startElement(_ index: Int, depth: Int?, to bytes: inout [UInt8]) {
+        if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        if let depth { newline(depth + 1, to: &bytes) }
+    }
+
+    private static func endContainer(_ close: UInt8, empty: Bool, depth: Int?, to bytes: inout [UInt8]) {
+        if let depth, !empty { newline(depth, to: &bytes) }
+        bytes.append(close)
+    }
+
+    private static func newline(_ depth: Int, to bytes: inout [UInt8]) {
+        bytes.append(0x0A)
+        bytes += repeatElement(UInt8(ascii: " "), count: 2 * depth)
     }
 
     private static func write(_ string: String, to bytes: inout [UInt8]) {
@@ -116,21 +132,6 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
 
     public init(reason: String) {
         self.reason = reason
-    }
-}
-
-extension JSONValue: Encodable {
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .integer(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
     }
 }
 
