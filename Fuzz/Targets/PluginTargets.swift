@@ -36,7 +36,8 @@ extension FuzzTarget {
         if input["status"] == nil { input["status"] = .integer(200) }
         let adapter = PlatformAdapter(plugin: plugin)
         do {
-            return .accepted("\(try adapter.verdict(adapter.call(role, .object(input)), role: role, status: status))")
+            let target = DeliveryTarget(name: "fuzz", platform: plugin.manifest.platform ?? "")
+            return .accepted("\(try adapter.verdict(adapter.call(role, .object(input), for: target), role: role, status: status))")
         } catch {
             if case .plugin(let failure) = error { return .refused(failure.description) }
             return .broken(error.description)

@@ -31,6 +31,13 @@ public struct DeliveryTarget: Sendable, Equatable {
     /// The names of settings that hold secrets (`APIKey` and the plugin's secret fields).
     public let secretFields: Set<String>
 
+    public init(name: String, platform: String, settings: [String: JSONValue] = [:], secretFields: Set<String> = []) {
+        self.name = name
+        self.platform = platform
+        self.settings = settings
+        self.secretFields = secretFields
+    }
+
     public var enabled: Bool { settings["Enabled"] == .bool(true) }
     public var endpoint: String? { if case .string(let url)? = settings["APIEndpoint"] { url } else { nil } }
     public var allowsInsecureHTTP: Bool { settings["AllowInsecureHTTP"] == .bool(true) }
