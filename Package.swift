@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(name: "AccessTests", dependencies: ["Access", "SwitchboardStore", "PluginHost", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["SwitchboardStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI", "TestSupport"]),
+        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "CFFI", "CLocalProcess", "TestSupport"]),
         .testTarget(
             name: "DeliveryTests",
             dependencies: [

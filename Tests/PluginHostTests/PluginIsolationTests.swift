@@ -1,3 +1,4 @@
+import CLocalProcess
 import Foundation
 @testable import PluginHost
 import Synchronization
@@ -64,7 +65,8 @@ import Testing
         #expect(try Self.render(plugin, #"{"n":1}"#) == #"{"echo":{"n":1}}"#)
         let pid = try #require(Self.workers(serving: folder + "/manifest.json").first)
         kill(pid, SIGKILL)
-        while !Self.isZombie(pid) { try await Task.sleep(for: .milliseconds(5)) }
+        // Dead and not yet reaped (the host reaps it at its next call).
+        while sb_has_exited(pid) != 1 { try await Task.sleep(for: .milliseconds(5)) }
         #expect(try Self.render(plugin, #"{"n":2}"#) == #"{"echo":{"n":2}}"#)
         #expect(faults.all == [PluginFault(pluginID: "example.faulty", version: "1.0.0", sha256: plugin.sha256, role: nil, kind: .crashed(cause: "SIGKILL"),
                                            message: "example.faulty: the plugin's worker process ended while idle (SIGKILL)")])

@@ -119,12 +119,16 @@ private struct Demo {
         let alert = account.alerts[0]
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = http.shutdown() }
-        let raised = try await post(http, port: port, body: #"{"alertUid":"\#(alert.uid)"}"#)
+        let body = #"{"alertUid":"\#(alert.uid)"}"#
+        // One signed request, sent twice: the second time it is a replay (a request signed anew
+        // would be a new request).
+        let signature = WebhookSignature.header(secret: secret, timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8))
+        let raised = try await post(http, port: port, body: body, signature: signature)
         step("5. serve on 127.0.0.1:\(port); Datto posts a signed alert webhook {\"alertUid\": \"\(alert.uid)\"} -> HTTP \(raised.status)")
         print("   \(raised.body)")
-        let replay = try await post(http, port: port, body: #"{"alertUid":"\#(alert.uid)"}"#)
+        let replay = try await post(http, port: port, body: body, signature: signature)
         print("   the same signed request replayed: HTTP \(replay.status) \(replay.body)")
-        let again = try await post(http, port: port, body: #"{"alertUid":"\#(alert.uid)"}"#, token: true)
+        let again = try await post(http, port: port, body: body, signature: nil)
         print("   Datto sends the alert again, with the X-Switchboard-Token header: HTTP \(again.status) \(again.body)")
         guard raised.status == 201, case .integer(let ticket)? = (try? JSONValue.parse(Data(raised.body.utf8)))?["ticket"] else {
             throw DemoFailure(text: "the alert webhook did not create a ticket: HTTP \(raised.status) \(raised.body)")
@@ -146,7 +150,9 @@ private struct Demo {
 
         // Resolve.
         datto.resolveAlert(alert.uid)
-        let resolved = try await post(http, port: port, body: #"{"alertUid":"\#(alert.uid)","resolved":true}"#)
+        let resolvedBody = #"{"alertUid":"\#(alert.uid)","resolved":true}"#
+        let resolved = try await post(http, port: port, body: resolvedBody, signature: WebhookSignature.header(
+            secret: secret, timestamp: Int64(Date().timeIntervalSince1970), body: Array(resolvedBody.utf8)))
         step("8. The alert resolves in Datto; the resolved-alert webhook -> HTTP \(resolved.status) \(resolved.body)")
 
         // Results.
@@ -167,15 +173,16 @@ private struct Demo {
 
     /// Posts a webhook signed like a Switchboard client (`X-Switchboard-Signature`), or with the
     /// static `X-Switchboard-Token` header as Datto RMM sends it.
-    func post(_ http: HTTPClient, port: Int, body: String, token: Bool = false) async throws -> (status: Int, body: String) {
+    /// Posts a webhook with `signature` as its X-Switchboard-Signature, or (nil) with the shared
+    /// secret as its X-Switchboard-Token.
+    func post(_ http: HTTPClient, port: Int, body: String, signature: String?) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/webhooks/datto")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        if token {
-            request.headers.add(name: "X-Switchboard-Token", value: secret)
+        if let signature {
+            request.headers.add(name: "X-Switchboard-Signature", value: signature)
         } else {
-            request.headers.add(name: "X-Switchboard-Signature",
-                                value: WebhookSignature.header(secret: secret, timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8)))
+            request.headers.add(name: "X-Switchboard-Token", value: secret)
         }
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await check("posting the webhook") { try await http.execute(request, timeout: .seconds(30)) }
