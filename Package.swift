@@ -209,7 +209,7 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
     // Not the driver: compiled with -sanitize=fuzzer, a main module's entry point becomes LLVMFuzzerTestOneInput.
     let instrumented: Set<String> = Set(["PluginHost", "Delivery", "Server", "Datto", "FuzzTargets", "SwitchboardPluginKit",
                                          "RebootPlugin"] + swiftPlugins.map { "\($0)Plugin" })
-    let needed = instrumented.union(["CFFI", "SwitchboardABI", "SwitchboardStore", "CLibFuzzer", "switchboard-fuzz"])
+    let needed = instrumented.union(["CFFI", "SwitchboardABI", "CLocalProcess", "SwitchboardStore", "CLibFuzzer", "switchboard-fuzz"])
     package.targets.removeAll { !needed.contains($0.name) }
     package.products.removeAll { $0.name == "switchboard" }
     for target in package.targets where instrumented.contains(target.name) {
