@@ -35,7 +35,7 @@ import Testing
         let killed = Tally()
         let killer = Task {
             while !Task.isCancelled {
-                for pid in Self.workers(serving: manifest) where kill(pid, SIGKILL) == 0 { killed.add() }
+                for pid in pluginWorkers(serving: manifest, childrenOf: getpid()) where kill(pid, SIGKILL) == 0 { killed.add() }
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -82,21 +82,6 @@ import Testing
         #expect(try served.sandbox.store.verifyAuditChain().isIntact)
         try await served.stop()
         print("webhook fault load: \(killed.count) worker kills, \(crashes.count) worker deaths seen by the host, \(refusals.count) refusals (503) sent again")
-    }
-
-    /// Pids of this process's `switchboard plugin-worker` children serving `manifest`.
-    static func workers(serving manifest: String) -> [Int32] {
-        let me = getpid()
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { name in
-            guard let pid = Int32(name), let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline"),
-                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8) else { return nil }
-            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
-            let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
-            guard fields.count > 2, Int32(fields[1]) == me, !fields[0].hasPrefix("Z") else { return nil }
-            return arguments.contains("plugin-worker") && arguments.contains(manifest) ? pid : nil
-        }
     }
 }
 

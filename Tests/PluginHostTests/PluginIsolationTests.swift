@@ -63,7 +63,7 @@ import Testing
         let folder = try await sandbox.faultyPlugin(in: "faulty")
         let plugin = try PluginCatalog.load([sandbox.candidate(folder)], isolation: .workers(sink: faults.sink)).plugin(id: "example.faulty")
         #expect(try Self.render(plugin, #"{"n":1}"#) == #"{"echo":{"n":1}}"#)
-        let pid = try #require(Self.workers(serving: folder + "/manifest.json").first)
+        let pid = try #require(pluginWorkers(serving: folder + "/manifest.json").first)
         kill(pid, SIGKILL)
         // Dead and not yet reaped (the host reaps it at its next call).
         while sb_has_exited(pid) != 1 { try await Task.sleep(for: .milliseconds(5)) }
@@ -200,7 +200,7 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(30)
         var worker: Int32?
         while worker == nil, ContinuousClock.now < deadline {
-            worker = Self.workers(serving: folder + "/manifest.json").first
+            worker = pluginWorkers(serving: folder + "/manifest.json").first
             try await Task.sleep(for: .milliseconds(20))
         }
         let pid = try #require(worker)
@@ -268,16 +268,6 @@ import Testing
         #expect(overridden.stdout.contains("\nisolation   in-process\n"))
         let bad = try await sandbox.switchboard(["plugins", "list"], environment: ["SWITCHBOARD_PLUGIN_ISOLATION": "switchboard.reboot=sandbox"])
         #expect(bad.stderr == "switchboard: warning: SWITCHBOARD_PLUGIN_ISOLATION: 'switchboard.reboot=sandbox' is not ID=in-process or ID=process; ignored\n")
-    }
-
-    /// Pids of `switchboard plugin-worker` processes serving `manifest`.
-    static func workers(serving manifest: String) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { name in
-            guard let pid = Int32(name), let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return nil }
-            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return arguments.contains("plugin-worker") && arguments.contains(manifest) ? pid : nil
-        }
     }
 
     static func isZombie(_ pid: Int32) -> Bool {

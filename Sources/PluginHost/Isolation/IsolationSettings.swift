@@ -32,7 +32,7 @@ public struct IsolationSettings: Sendable {
         let candidate = environment.executableFolder + "/switchboard"
         workerExecutable = FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
         workerEnvironment = variables
-        quarantine = PluginQuarantine(file: environment.dataDirectory + "/plugin-quarantine.json")
+        quarantine = PluginQuarantine(dataDirectory: environment.dataDirectory)
     }
 
     /// Where `manifest`'s plugin runs: the override for its id, else the one for `"*"`, else what

@@ -5,7 +5,7 @@ import Synchronization
 /// (serve, the CLI) refuses them until `switchboard plugins release ID`.
 ///
 /// ```swift
-/// let quarantine = PluginQuarantine(file: dataDirectory + "/plugin-quarantine.json")
+/// let quarantine = PluginQuarantine(dataDirectory: environment.dataDirectory)
 /// try quarantine.add("acme.crashy", reason: "5 faults within 60 s, the last: SIGSEGV")
 /// try quarantine.release("acme.crashy")   // true
 /// ```
@@ -15,6 +15,11 @@ public final class PluginQuarantine: Sendable {
 
     public init(file: String) {
         self.file = file
+    }
+
+    /// The quarantine every host of the data directory shares: `<dataDirectory>/plugin-quarantine.json`.
+    public convenience init(dataDirectory: String) {
+        self.init(file: dataDirectory + "/plugin-quarantine.json")
     }
 
     /// The quarantined plugins by id. A missing file is an empty quarantine; an unreadable one

@@ -23,12 +23,13 @@ final class PluginWorker: Sendable {
         var restartAfter: ContinuousClock.Instant?
     }
 
-    init(manifest: Manifest, candidate: PluginCandidate, sha256: String, settings: IsolationSettings) {
+    /// `quarantine`: the plugin's record in the quarantine file when the catalog was loaded.
+    init(manifest: Manifest, candidate: PluginCandidate, sha256: String, settings: IsolationSettings, quarantine: QuarantineRecord?) {
         self.manifest = manifest
         self.candidate = candidate
         self.sha256 = sha256
         self.settings = settings
-        quarantined = Mutex(settings.quarantine?.record(for: manifest.id))
+        quarantined = Mutex(quarantine)
     }
 
     deinit {

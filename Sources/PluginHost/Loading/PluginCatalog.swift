@@ -21,6 +21,7 @@ public struct PluginCatalog: Sendable {
         var claimed: [String: String] = [:]
         var entries: [PluginEntry] = []
         var starting: [(index: Int, worker: PluginWorker, process: Result<WorkerProcess, WorkerProcess.StartFailure>)] = []
+        var quarantined: [String: QuarantineRecord]?
         for candidate in candidates {
             let file: PluginLoader.ManifestFile
             do {
@@ -51,7 +52,10 @@ public struct PluginCatalog: Sendable {
                     plugin = try loader.load(manifest, from: candidate)
                 case .process:
                     let library = try loader.verify(manifest, from: candidate)
-                    let worker = PluginWorker(manifest: manifest, candidate: candidate, sha256: library.sha256, settings: isolation)
+                    // The quarantine file is read once per load, and only when a plugin runs in a worker.
+                    if quarantined == nil { quarantined = isolation.quarantine.flatMap { try? $0.records() } ?? [:] }
+                    let worker = PluginWorker(manifest: manifest, candidate: candidate, sha256: library.sha256, settings: isolation,
+                                              quarantine: quarantined?[manifest.id])
                     plugin = LoadedPlugin(manifest: manifest, file: library, backend: .worker(worker))
                     // A quarantined plugin gets no worker: its calls are refused anyway.
                     if worker.quarantine == nil {

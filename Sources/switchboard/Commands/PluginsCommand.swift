@@ -28,19 +28,20 @@ struct PluginPathOptions: ParsableArguments {
     /// Discovers and loads every plugin under the plugin policy, printing discovery warnings to stderr.
     func loadCatalog(policy: PluginPolicy? = nil) -> PluginCatalog {
         Switchboard.bootstrapLogging()
-        let search = PluginSearchPath(environment: .current, pluginPaths: pluginPaths)
+        let environment = HostEnvironment.current
+        let search = PluginSearchPath(environment: environment, pluginPaths: pluginPaths)
         let discovery = search.discover()
         discovery.warnings.forEach { printError("warning: \($0)") }
         let policy = policy ?? pluginPolicy()
-        return PluginCatalog.load(discovery.candidates, policy: policy, isolation: Self.isolation(policy),
+        return PluginCatalog.load(discovery.candidates, policy: policy, isolation: Self.isolation(policy, environment: environment),
                                   logSink: Logger(label: "switchboard.plugins").pluginLogSink)
     }
 
     /// Where plugins run: the defaults, overridden by the policy's `plugins.isolation`, then by
     /// `SWITCHBOARD_PLUGIN_ISOLATION` (`ID=MODE,...`, `*` for every plugin) for one run; faults go
     /// to the log and the audit trail.
-    static func isolation(_ policy: PluginPolicy) -> IsolationSettings {
-        var settings = IsolationSettings(environment: .current)
+    static func isolation(_ policy: PluginPolicy, environment: HostEnvironment = .current) -> IsolationSettings {
+        var settings = IsolationSettings(environment: environment)
         settings.faultSink = { PluginFaultRelay.shared.report($0) }
         var run: [String: Isolation] = [:]
         for item in (ProcessInfo.processInfo.environment["SWITCHBOARD_PLUGIN_ISOLATION"] ?? "").split(separator: ",") {
@@ -141,7 +142,7 @@ extension PluginsCommand {
         @Argument(help: "The plugin id.") var id: String
 
         func run() throws {
-            let quarantine = PluginQuarantine(file: HostEnvironment.current.dataDirectory + "/plugin-quarantine.json")
+            let quarantine = PluginQuarantine(dataDirectory: HostEnvironment.current.dataDirectory)
             do {
                 guard try quarantine.release(id) else {
                     printError("plugin '\(id)' is not quarantined")
